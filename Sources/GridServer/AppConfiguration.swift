@@ -1,0 +1,97 @@
+import GridStore
+import Logging
+
+/// Everything the service can be configured with, resolved once at start and validated.
+///
+/// Each key is read from a command-line flag first, then from its `GRIDBOT_*` environment
+/// variable, then from its default. A bad value stops the start with a message naming the key.
+public struct AppConfiguration: Sendable {
+    /// `--host` / `GRIDBOT_HOST`: the address to listen on. Default `127.0.0.1`.
+    public var host: String = "127.0.0.1"
+    /// `--port` / `GRIDBOT_PORT`: the TCP port to listen on, 0 for any free port. Default `8080`.
+    public var port: Int = 8080
+    /// `--database` / `GRIDBOT_DATABASE`: a SQLite file path or a `postgres://` URL.
+    /// Default `data/gridbot.sqlite`.
+    public var database: DatabaseLocation = .sqlite(path: "data/gridbot.sqlite")
+    /// `--seed` / `GRIDBOT_SEED`: the seed file loaded when the database holds no community,
+    /// or `none` to start empty. Default `seeds/demo-community.seed`.
+    public var seedFile: String? = "seeds/demo-community.seed"
+    /// `--templates` / `GRIDBOT_TEMPLATES`: the folder of Mustache templates. Default `templates`.
+    public var templatesDirectory: String = "templates"
+    /// `--log-level` / `GRIDBOT_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical.
+    /// Default `info`.
+    public var logLevel: Logger.Level = .info
+
+    public init() {}
+
+    /// The keys, with the flag and environment variable each is read from.
+    public enum Key: String, CaseIterable, Sendable {
+        case host
+        case port
+        case database
+        case seed
+        case templates
+        case logLevel = "log-level"
+
+        /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
+        public var environmentName: String {
+            "GRIDBOT_" + rawValue.uppercased().replacingOccurrences(of: "-", with: "_")
+        }
+    }
+
+    /// Resolves the configuration from flags (given as text, `nil` when not passed) over the
+    /// environment over the defaults.
+    public static func resolve(flags: [Key: String], environment: [String: String]) throws(ConfigurationError) -> AppConfiguration {
+        var configuration = AppConfiguration()
+        for key in Key.allCases {
+            let value: (text: String, source: String)?
+            if let flag = flags[key] {
+                value = (flag, "--\(key.rawValue)")
+            } else if let env = environment[key.environmentName] {
+                value = (env, key.environmentName)
+            } else {
+                value = nil
+            }
+            guard let (text, source) = value else { continue }
+            try configuration.set(key, text, source: source)
+        }
+        return configuration
+    }
+
+    private mutating func set(_ key: Key, _ text: String, source: String) throws(ConfigurationError) {
+        func fail(_ message: String) -> ConfigurationError { ConfigurationError(key: source, message: message) }
+        switch key {
+        case .host:
+            guard !text.isEmpty, !text.contains(where: \.isWhitespace) else { throw fail("'\(text)' is not a host name or address") }
+            host = text
+        case .port:
+            guard let port = Int(text), (0...65535).contains(port) else { throw fail("'\(text)' is not a port number from 0 to 65535") }
+            self.port = port
+        case .database:
+            do {
+                database = try DatabaseLocation(parsing: text)
+            } catch {
+                throw fail(error.message)
+            }
+        case .seed:
+            seedFile = text == "none" || text.isEmpty ? nil : text
+        case .templates:
+            guard !text.isEmpty else { throw fail("the templates folder is empty") }
+            templatesDirectory = text
+        case .logLevel:
+            guard let level = Logger.Level(rawValue: text.lowercased()) else {
+                throw fail("'\(text)' is not a log level (trace, debug, info, notice, warning, error, critical)")
+            }
+            logLevel = level
+        }
+    }
+}
+
+/// A configuration value that cannot be used, naming the flag or variable it came from.
+public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+    /// The flag (`--port`) or environment variable (`GRIDBOT_PORT`) at fault.
+    public var key: String
+    public var message: String
+
+    public var description: String { "configuration \(key): \(message)" }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import GridCore
+import GridStore
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+/// The parts a running GridBot is made of, shared by `serve`, the commands and the tests.
+public struct GridBotServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: GridDatabase
+    public let store: SQLStore
+    public let logger: Logger
+}
+
+/// Opens the database, applies migrations and, when the database holds no community yet, loads
+/// the configured seed. Every command that touches data starts here.
+public func prepareServices(_ configuration: AppConfiguration, logger: Logger, now: Date = Date()) async throws -> GridBotServices {
+    let database = try GridDatabase.open(configuration.database, logger: logger)
+    do {
+        let migrator = Migrator(database: database, logger: logger)
+        try await migrator.migrate(now: Int64(now.timeIntervalSince1970 * 1000))
+        let store = SQLStore(database: database)
+        if let seedFile = configuration.seedFile, try await store.isEmpty() {
+            let seed = try loadSeedFile(seedFile)
+            try await store.load(seed)
+            logger.info("loaded seed into an empty database", metadata: ["seed.file": "\(seedFile)"])
+        }
+        return GridBotServices(configuration: configuration, database: database, store: store, logger: logger)
+    } catch {
+        try await database.shutdown()
+        throw error
+    }
+}
+
+/// Reads and parses a seed file, failing with the file, line and field at fault.
+public func loadSeedFile(_ path: String) throws -> CommunitySeed {
+    let text: String
+    do {
+        text = try String(contentsOfFile: path, encoding: .utf8)
+    } catch {
+        throw SeedError(file: path, line: 0, field: nil, message: "cannot read the file: \(error.localizedDescription)")
+    }
+    return try CommunitySeed.parse(text, fileName: path)
+}
+
+/// Builds the HTTP application over prepared services. Production (`gridbot serve`) and the tests
+/// call this one function, so they share one wiring.
+public func buildApplication(
+    _ services: GridBotServices,
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) -> some ApplicationProtocol {
+    let router = Router(context: BasicRequestContext.self)
+    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    HealthController(database: services.database).addRoutes(to: router)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: services.logger
+    )
+    app.addServices(DatabaseService(database: services.database, logger: services.logger))
+    return app
+}
+
+/// Keeps the database open for the life of the service group and closes it on shutdown. The
+/// application lists it before the HTTP server, so the server drains its requests first.
+struct DatabaseService: Service {
+    let database: GridDatabase
+    let logger: Logger
+
+    func run() async throws {
+        // Returns on graceful shutdown, throws on cancellation: either way it is time to close.
+        try? await gracefulShutdown()
+        try await database.shutdown()
+        logger.info("database closed")
+    }
+}

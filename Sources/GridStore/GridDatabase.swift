@@ -1,0 +1,191 @@
+import AsyncKit
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+import PostgresKit
+import SQLKit
+import SQLiteKit
+
+/// Where GridBot keeps its data: an embedded SQLite file (the default) or a PostgreSQL server.
+public enum DatabaseLocation: Sendable, Equatable, CustomStringConvertible {
+    /// A SQLite database file; its folder is created when missing.
+    case sqlite(path: String)
+    /// A PostgreSQL server, as a `postgres://user:password@host:port/database` URL.
+    case postgres(url: String)
+
+    /// Reads `--database`: a `postgres://` or `postgresql://` URL, otherwise a SQLite path.
+    public init(parsing text: String) throws(DatabaseLocationError) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { throw DatabaseLocationError(message: "the database location is empty") }
+        if trimmed.hasPrefix("postgres://") || trimmed.hasPrefix("postgresql://") {
+            guard (try? SQLPostgresConfiguration(url: trimmed)) != nil else {
+                throw DatabaseLocationError(message: "'\(DatabaseLocation.redacted(trimmed))' is not a valid postgres:// URL (postgres://user:password@host:port/database)")
+            }
+            self = .postgres(url: trimmed)
+        } else if trimmed.contains("://") {
+            throw DatabaseLocationError(message: "'\(trimmed)' is neither a SQLite file path nor a postgres:// URL")
+        } else {
+            self = .sqlite(path: trimmed)
+        }
+    }
+
+    /// The location with any password hidden, for logs.
+    public var description: String {
+        switch self {
+        case .sqlite(let path): "sqlite:\(path)"
+        case .postgres(let url): DatabaseLocation.redacted(url)
+        }
+    }
+
+    static func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? "postgres://***"
+    }
+}
+
+/// Why a database location was refused.
+public struct DatabaseLocationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+/// The SQL dialect behind a ``GridDatabase``; a few statements differ between the two.
+public enum DatabaseBackend: String, Sendable {
+    case sqlite
+    case postgres
+}
+
+/// A pool of connections to GridBot's database, with transactions that both backends honour.
+///
+/// sql-kit has no transaction API, so this type provides one: a transaction pins one pooled
+/// connection for its whole life. On SQLite a writing transaction starts with `BEGIN IMMEDIATE`,
+/// taking the write lock up front so that two writers wait for each other (busy timeout) instead
+/// of failing when a read lock cannot be upgraded.
+public final class GridDatabase: Sendable {
+    /// Which backend this is.
+    public let backend: DatabaseBackend
+    private let pool: any ConnectionPool
+    private let logger: Logger
+
+    private init(backend: DatabaseBackend, pool: any ConnectionPool, logger: Logger) {
+        self.backend = backend
+        self.pool = pool
+        self.logger = logger
+    }
+
+    /// Opens a pool to `location`. Connections are made lazily; call ``ping()`` to check reachability.
+    public static func open(_ location: DatabaseLocation, logger: Logger) throws -> GridDatabase {
+        let group = MultiThreadedEventLoopGroup.singleton
+        switch location {
+        case .sqlite(let path):
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let pool = EventLoopGroupConnectionPool(
+                source: SQLiteSource(path: url.path),
+                maxConnectionsPerEventLoop: 2,
+                pruneInterval: nil,
+                logger: logger,
+                on: group)
+            return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), logger: logger)
+        case .postgres(let url):
+            let configuration = try SQLPostgresConfiguration(url: url)
+            let pool = EventLoopGroupConnectionPool(
+                source: PostgresConnectionSource(sqlConfiguration: configuration),
+                maxConnectionsPerEventLoop: 4,
+                pruneInterval: nil,
+                logger: logger,
+                on: group)
+            return GridDatabase(backend: .postgres, pool: PostgresPool(pool: pool), logger: logger)
+        }
+    }
+
+    /// Runs `body` on one connection (statements run outside any explicit transaction).
+    public func withConnection<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        try await pool.withConnection(logger: logger, body)
+    }
+
+    /// Runs `body` inside one transaction, committed when it returns and rolled back when it throws.
+    public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let begin = backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let logger = self.logger
+        return try await pool.withConnection(logger: logger) { db in
+            try await db.raw(SQLQueryString(begin)).run()
+            do {
+                let result = try await body(db)
+                try await db.raw("COMMIT").run()
+                return result
+            } catch {
+                do {
+                    try await db.raw("ROLLBACK").run()
+                } catch let rollbackError {
+                    logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
+                }
+                throw error
+            }
+        }
+    }
+
+    /// Checks that the database answers.
+    public func ping() async throws {
+        try await withConnection { db in try await db.raw("SELECT 1").run() }
+    }
+
+    /// Closes every connection; in-flight work should be finished first.
+    public func shutdown() async throws {
+        try await pool.shutdown()
+    }
+}
+
+/// The two pools differ only in how a connection becomes an `SQLDatabase`.
+private protocol ConnectionPool: Sendable {
+    func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
+    func shutdown() async throws
+}
+
+/// The async-kit pool guards its state with a lock and is safe to share, but is not marked Sendable.
+private struct SQLitePool: ConnectionPool, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<SQLiteSource>
+
+    func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        defer { pool.releaseConnection(connection, logger: logger) }
+        return try await body(connection.sql(queryLogLevel: .trace))
+    }
+
+    func shutdown() async throws { try await pool.shutdownAsync() }
+}
+
+private struct PostgresPool: ConnectionPool, @unchecked Sendable {
+    let pool: EventLoopGroupConnectionPool<PostgresConnectionSource>
+
+    func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        let connection = try await pool.requestConnection(logger: logger).get()
+        defer { pool.releaseConnection(connection, logger: logger) }
+        return try await body(connection.sql(queryLogLevel: .trace))
+    }
+
+    func shutdown() async throws { try await pool.shutdownAsync() }
+}
+
+/// Opens SQLite connections set up for a server: WAL so readers never block the writer, a busy
+/// timeout so writers queue instead of failing, foreign keys enforced, full fsync on commit.
+private struct SQLiteSource: ConnectionPoolSource {
+    let path: String
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        SQLiteConnection.open(storage: .file(path: path), threadPool: .singleton, logger: logger, on: eventLoop)
+            .flatMap { connection in
+                let pragmas = [
+                    "PRAGMA journal_mode = WAL",
+                    "PRAGMA busy_timeout = 10000",
+                    "PRAGMA foreign_keys = ON",
+                    "PRAGMA synchronous = FULL",
+                ]
+                return pragmas.reduce(eventLoop.makeSucceededVoidFuture()) { chain, pragma in
+                    chain.flatMap { connection.query(pragma).map { _ in } }
+                }.map { connection }
+            }
+    }
+}

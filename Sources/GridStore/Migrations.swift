@@ -1,0 +1,178 @@
+import Logging
+import SQLKit
+
+/// One versioned change to the schema. Versions only ever grow; a released migration never changes.
+public struct Migration: Sendable {
+    public var version: Int
+    public var name: String
+    /// Applies the change; runs inside the migrator's transaction.
+    public var apply: @Sendable (any SQLDatabase, DatabaseBackend) async throws -> Void
+
+    public init(version: Int, name: String, apply: @escaping @Sendable (any SQLDatabase, DatabaseBackend) async throws -> Void) {
+        self.version = version
+        self.name = name
+        self.apply = apply
+    }
+}
+
+/// Applies GridBot's migrations in order and records each in `schema_migrations`.
+public struct Migrator: Sendable {
+    /// Every migration GridBot has, oldest first.
+    public static let all: [Migration] = [
+        Migration(version: 1, name: "community", apply: CommunitySchema.create),
+    ]
+
+    let database: GridDatabase
+    let migrations: [Migration]
+    let logger: Logger
+
+    public init(database: GridDatabase, migrations: [Migration] = Migrator.all, logger: Logger) {
+        self.database = database
+        self.migrations = migrations
+        self.logger = logger
+    }
+
+    /// Applies every migration not yet recorded, each in its own transaction, and returns the
+    /// versions applied now. Two processes migrating at once cannot both apply one version: the
+    /// record's primary key refuses the second, whose transaction rolls back.
+    @discardableResult
+    public func migrate(now: Int64) async throws -> [Int] {
+        try await database.withConnection { db in
+            try await db.create(table: "schema_migrations")
+                .ifNotExists()
+                .column("version", type: .bigint, .primaryKey(autoIncrement: false))
+                .column("name", type: .text, .notNull)
+                .column("applied_at", type: .bigint, .notNull)
+                .run()
+        }
+        let applied = try await appliedVersions()
+        var done: [Int] = []
+        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
+            let backend = database.backend
+            try await database.withTransaction { db in
+                try await migration.apply(db, backend)
+                try await db.insert(into: "schema_migrations")
+                    .columns("version", "name", "applied_at")
+                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(now))
+                    .run()
+            }
+            logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+            done.append(migration.version)
+        }
+        return done
+    }
+
+    /// The versions recorded as applied.
+    public func appliedVersions() async throws -> Set<Int> {
+        try await database.withConnection { db in
+            let rows = try await db.select().column("version").from("schema_migrations").all()
+            return Set(try rows.map { try $0.decode(column: "version", as: Int.self) })
+        }
+    }
+
+    /// Whether every known migration has been applied.
+    public func isCurrent() async throws -> Bool {
+        let applied = try await appliedVersions()
+        return migrations.allSatisfy { applied.contains($0.version) }
+    }
+}
+
+/// The tables of the community's structure, people, chats and routing.
+enum CommunitySchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "streets")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .run()
+        try await db.create(table: "communities")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("street_code", type: .text, .notNull, .references("streets", "code"))
+            .run()
+        try await db.create(table: "grids")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("community_code", type: .text, .notNull, .references("communities", "code"))
+            .column("parent_code", type: .text, .references("grids", "code"))
+            .run()
+        try await db.create(table: "buildings")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("grid_code", type: .text, .notNull, .references("grids", "code"))
+            .column("units", type: .bigint, .notNull)
+            .column("floors", type: .bigint, .notNull)
+            .run()
+        try await db.create(table: "households")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("building_code", type: .text, .notNull, .references("buildings", "code"))
+            .column("unit", type: .text)
+            .column("room", type: .text, .notNull)
+            .run()
+        try await db.create(table: "departments")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("kind", type: .text, .notNull)
+            .run()
+        try await db.create(table: "merchants")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("address", type: .text)
+            .run()
+        try await db.create(table: "people")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("role", type: .text, .notNull)
+            .column("grid_code", type: .text, .references("grids", "code"))
+            .column("building_code", type: .text, .references("buildings", "code"))
+            .column("department_code", type: .text, .references("departments", "code"))
+            .column("household_code", type: .text, .references("households", "code"))
+            .column("merchant_code", type: .text, .references("merchants", "code"))
+            .column("phone", type: .text)
+            .run()
+        try await db.create(table: "person_identities")
+            .column("platform", type: .text, .notNull)
+            .column("user_id", type: .text, .notNull)
+            .column("person_code", type: .text, .notNull, .references("people", "code"))
+            .primaryKey("platform", "user_id")
+            .run()
+        try await db.create(table: "bots")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("platform", type: .text, .notNull)
+            .column("settings", type: .text, .notNull)
+            .run()
+        try await db.create(table: "chat_groups")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("name", type: .text, .notNull)
+            .column("bot_code", type: .text, .notNull, .references("bots", "code"))
+            .column("chat_id", type: .text, .notNull)
+            .column("kind", type: .text, .notNull)
+            .column("building_code", type: .text, .references("buildings", "code"))
+            .column("grid_code", type: .text, .references("grids", "code"))
+            .column("department_code", type: .text, .references("departments", "code"))
+            .unique("bot_code", "chat_id")
+            .run()
+        try await db.create(table: "routing_rules")
+            .column("category", type: .text, .primaryKey(autoIncrement: false))
+            .column("department_code", type: .text, .notNull, .references("departments", "code"))
+            .run()
+        try await db.create(table: "offers")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("merchant_code", type: .text, .notNull, .references("merchants", "code"))
+            .column("title", type: .text, .notNull)
+            .column("points", type: .bigint, .notNull)
+            .column("value_fen", type: .bigint, .notNull)
+            .column("stock", type: .bigint, .notNull)
+            .column("valid_days", type: .bigint, .notNull)
+            .run()
+        try await db.create(table: "tasks")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("title", type: .text, .notNull)
+            .column("points", type: .bigint, .notNull)
+            .column("slots", type: .bigint, .notNull)
+            .column("deadline", type: .text, .notNull)
+            .column("building_code", type: .text, .references("buildings", "code"))
+            .run()
+        try await db.create(index: "buildings_grid").on("buildings").column("grid_code").run()
+        try await db.create(index: "people_role").on("people").column("role").run()
+    }
+}

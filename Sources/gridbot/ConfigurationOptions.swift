@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import GridServer
+import Logging
+
+/// The options every data-touching command shares; each maps to one `AppConfiguration` key.
+struct ConfigurationOptions: ParsableArguments {
+    @Option(help: "Address to listen on (GRIDBOT_HOST; default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Port to listen on, 0 for any free port (GRIDBOT_PORT; default 8080).")
+    var port: String?
+
+    @Option(help: "A SQLite file path or a postgres:// URL (GRIDBOT_DATABASE; default data/gridbot.sqlite).")
+    var database: String?
+
+    @Option(help: "Seed file loaded when the database holds no community, or 'none' (GRIDBOT_SEED; default seeds/demo-community.seed).")
+    var seed: String?
+
+    @Option(help: "Folder of Mustache templates (GRIDBOT_TEMPLATES; default templates).")
+    var templates: String?
+
+    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (GRIDBOT_LOG_LEVEL; default info).")
+    var logLevel: String?
+
+    /// Resolves flags over the environment over defaults, or exits with the key at fault.
+    func resolve() throws -> AppConfiguration {
+        var flags: [AppConfiguration.Key: String] = [:]
+        flags[.host] = host
+        flags[.port] = port
+        flags[.database] = database
+        flags[.seed] = seed
+        flags[.templates] = templates
+        flags[.logLevel] = logLevel
+        do {
+            return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
+        } catch {
+            printError("error: \(error)")
+            throw ExitCode(2)
+        }
+    }
+}
+
+/// Sets up logging once for the process, to standard error.
+func bootstrapLogging(level: Logger.Level) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = level
+        return handler
+    }
+    var logger = Logger(label: "gridbot")
+    logger.logLevel = level
+    return logger
+}
+
+func printError(_ message: String) {
+    FileHandle.standardError.write(Data((message + "\n").utf8))
+}

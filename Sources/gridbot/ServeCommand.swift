@@ -1,0 +1,29 @@
+import ArgumentParser
+import GridServer
+import Hummingbird
+
+/// `gridbot serve`: runs the service until SIGTERM or SIGINT, then drains and stops.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the GridBot service.",
+        discussion: """
+            Creates and migrates the database on first start and loads the demo community from \
+            seeds/ when the database is empty. SIGTERM or SIGINT stop it gracefully: requests in \
+            flight finish and the database is closed cleanly.
+            """
+    )
+
+    @OptionGroup var options: ConfigurationOptions
+
+    func run() async throws {
+        let configuration = try options.resolve()
+        let logger = bootstrapLogging(level: configuration.logLevel)
+        let services = try await prepareServices(configuration, logger: logger)
+        let host = configuration.host
+        let app = buildApplication(services) { port in
+            print("GridBot is listening on http://\(host):\(port)  (database: \(configuration.database))")
+        }
+        try await app.runService()
+    }
+}

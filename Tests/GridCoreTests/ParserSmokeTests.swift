@@ -1,0 +1,6 @@
+import GridCore
+import Testing
+
+@Test func lexiconLoads() {
+    #expect(Lexicon.standard.cueCount > 500)
+}
