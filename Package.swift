@@ -81,12 +81,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "GridCoreTests", dependencies: ["GridCore"], swiftSettings: swiftSettings),
-        .testTarget(name: "GridStoreTests", dependencies: ["GridStore"], swiftSettings: swiftSettings),
+        .target(
+            name: "GridTestSupport",
+            dependencies: ["GridStore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "GridCoreTests", dependencies: ["GridCore", "GridTestSupport"],
+            resources: [.copy("Resources/handwritten.jsonl")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridTestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
-                "GridServer",
+                "GridServer", "GridTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

@@ -16,6 +16,7 @@ public struct Lexicon: Sendable {
         case chat
         case resolved
         case negation
+        case scope
 
         /// The section header that holds cues of this feature.
         public var description: String {
@@ -31,13 +32,14 @@ public struct Lexicon: Sendable {
             case .chat: "chat"
             case .resolved: "resolved"
             case .negation: "negation"
+            case .scope: "scope"
             }
         }
 
         /// Every feature, in a fixed order; a feature's slot in score arrays is its index here.
         public static let all: [Feature] =
             ReportCategory.allCases.map(Feature.category) + Urgency.allCases.map(Feature.urgency)
-            + [.problem, .request, .question, .statusQuestion, .notice, .spam, .chat, .resolved, .negation]
+            + [.problem, .request, .question, .statusQuestion, .notice, .spam, .chat, .resolved, .negation, .scope]
 
         static let slots: [Feature: Int] = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
 
@@ -62,6 +64,7 @@ public struct Lexicon: Sendable {
             case ("chat", 1): self = .chat
             case ("resolved", 1): self = .resolved
             case ("negation", 1): self = .negation
+            case ("scope", 1): self = .scope
             default: return nil
             }
         }
@@ -72,6 +75,11 @@ public struct Lexicon: Sendable {
         public var text: String
         public var feature: Feature
         public var weight: Int
+        /// Whether the cue begins or ends with a digit, and so must not match inside a longer number.
+        var digitEdged: Bool {
+            guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
+            return ("0"..."9").contains(first) || ("0"..."9").contains(last)
+        }
     }
 
     /// A trie over unicode scalars; `children` maps (node, scalar) to the child node.

@@ -58,7 +58,9 @@ enum LocationExtractor {
     /// Characters that, right after a number, make it a quantity, a time or money, not a room.
     private static let quantitySuffixes: Set<UInt32> = Set("元块米分秒个人次天号年月日%斤平台辆只条位万千百克度岁路点周期公里毫寸尺回遍楼层:：.级班届".unicodeScalars.map(\.value))
     /// Characters that, right before a number, make it something other than a room.
-    private static let roomBlockers: Set<UInt32> = Set("号码话第编*:：.¥$+尾约共价近满超".unicodeScalars.map(\.value))
+    private static let roomBlockers: Set<UInt32> = Set("号码话第编*:：.¥$+尾约共价近满超打拨".unicodeScalars.map(\.value))
+    /// Emergency and service numbers people write in messages; never a flat.
+    private static let serviceNumbers: Set<String> = ["110", "119", "120", "122", "12345", "12315", "95598", "96333"]
 
     static func extract(_ s: UnsafeBufferPointer<UInt32>) -> Location {
         var location = Location()
@@ -94,7 +96,7 @@ enum LocationExtractor {
                 consumed = end + 1
             } else if next == lou || next == ceng || next == 0x46 /* F */ {
                 consumed = end + 1  // a floor: sets nothing
-            } else if location.room == nil, isRoomContext(s, start: index, end: end, run: run),
+            } else if location.room == nil, !serviceNumbers.contains(run.text), isRoomContext(s, start: index, end: end, run: run),
                       let room = roomValue(run, strict: true) {
                 location.room = room
             }
@@ -138,14 +140,17 @@ enum LocationExtractor {
         }
     }
 
-    /// `一栋楼` and `三栋楼` count buildings; `第一栋` and `十八栋一单元` name one.
+    /// `一栋楼` and `三栋楼中间` count buildings; `第一栋`, `十五栋楼下` and `十八栋一单元` name one.
     private static func isCountOfBuildings(_ run: Run, _ s: UnsafeBufferPointer<UInt32>, _ start: Int, _ end: Int) -> Bool {
-        guard case .chinese = run else { return false }
+        guard case .chinese = run, end - start == 1 else { return false }
         if start > 0, s[start - 1] == di { return false }
-        let next = end < s.count ? s[end] : 0
-        let afterNext = end + 1 < s.count ? s[end + 1] : 0
-        return next == dong && afterNext == lou
+        guard end + 1 < s.count, s[end] == dong, s[end + 1] == lou else { return false }
+        // 楼 followed by a place word is "building N, downstairs/in front": an address.
+        let after = end + 2 < s.count ? s[end + 2] : 0
+        return !placeWords.contains(after)
     }
+
+    private static let placeWords: Set<UInt32> = Set("下上前后里道顶门梯房外东西南北侧边".unicodeScalars.map(\.value))
 
     private static func isUnitSuffix(_ s: UnsafeBufferPointer<UInt32>, _ end: Int) -> Bool {
         guard end + 1 < s.count else { return false }

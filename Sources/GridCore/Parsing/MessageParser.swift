@@ -48,9 +48,12 @@ public struct MessageParser: Sendable {
     /// Categories in the order their departments must act when evidence ties (LABELS.md: water
     /// through a ceiling is water, smoke from a flat is fire safety).
     static let categoryPriority: [ReportCategory] = [
-        .fireSafety, .gas, .elevator, .water, .power, .heating, .welfare, .security, .pests,
+        .fireSafety, .gas, .elevator, .heating, .pests, .water, .power, .welfare, .security,
         .facilities, .greenery, .parking, .noise, .pets, .sanitation, .dispute, .suggestion, .other,
     ]
+
+    /// Categories whose faults become urgent when many households are affected.
+    static let utilityCategories: Set<ReportCategory> = [.water, .power, .gas, .heating, .elevator]
 
     /// Parses `text` from a group bound to `groupBuilding` (nil for a community-wide group).
     public func parse(_ text: String, groupBuilding: String?) -> MessageParse {
@@ -89,6 +92,7 @@ public struct MessageParser: Sendable {
                 guard start >= coveredUntil[slot] else { continue }
                 coveredUntil[slot] = end
                 let cue = lexicon.cues[Int(cueIndex)]
+                if cue.digitEdged, isDigit(at: start - 1, in: s) || isDigit(at: end, in: s) { continue }
                 if slot == negationSlot {
                     lastNegationEnd = end
                     continue
@@ -144,7 +148,7 @@ public struct MessageParser: Sendable {
         var intent: Intent
         var margin: Int
 
-        if spam >= 4, spam > reportEvidence + 1 {
+        if spam >= 4, spam > reportEvidence + 1, spam > notice {
             intent = .spam
             margin = spam - reportEvidence
         } else if status >= 4, reportEvidence < status + 2, emergency < 4 {
@@ -185,12 +189,19 @@ public struct MessageParser: Sendable {
                 intent: intent, category: nil, urgency: nil, location: Location(),
                 confidence: confidence, needsTriage: needsTriage, cues: hits, personalData: personalData)
         }
-        let urgency: Urgency = emergency >= 4 ? .emergency : urgent >= 3 ? .urgent : .normal
+        // Many households affected makes an outage urgent, not a noisy neighbour.
+        let scope = Self.utilityCategories.contains(category) ? score(.scope) : 0
+        let urgency: Urgency = emergency >= 4 ? .emergency : urgent >= 3 || (scope >= 3 && urgent + scope >= 4) ? .urgent : .normal
         var location = LocationExtractor.extract(s)
         if location.building == nil { location.building = groupBuilding }
         return MessageParse(
             intent: .report, category: category, urgency: urgency, location: location,
             confidence: confidence, needsTriage: needsTriage, cues: hits, personalData: personalData)
+    }
+
+    @inline(__always)
+    private func isDigit(at index: Int, in s: UnsafeBufferPointer<UInt32>) -> Bool {
+        index >= 0 && index < s.count && (0x30...0x39).contains(s[index])
     }
 
     /// `158****2331`: a number someone already masked is still a phone number in an advert.
