@@ -179,10 +179,6 @@ enum LocationExtractor {
             if isDigit(previous) || isLetter(previous) { return false }
         }
         if start > 1, s[start - 2] == 0x7535, s[start - 1] == 0x8BDD { return false }  // 电话
-        if end < s.count {
-            let next = s[end]
-            if quantitySuffixes.contains(next) || isDigit(next) || next == dash || next == 0x2A /* * */ { return false }
-        }
         if case .chinese(let text) = run {
             // Chinese digits read one by one are a flat number only with a zero in them (五零一)
             // or right after a unit or building.
@@ -190,7 +186,13 @@ enum LocationExtractor {
             let runScalars = UnsafeBufferPointer(rebasing: s[start..<end])
             let hasZero = runScalars.contains { $0 == 0x96F6 || $0 == 0x3007 }
             let afterAddress = start >= 2 && ((s[start - 2] == dan && s[start - 1] == yuan) || s[start - 1] == lou || s[start - 1] == dong)
+            // A zero read aloud (一零零二) is never a count, whatever follows it.
+            if !hasZero, end < s.count, quantitySuffixes.contains(s[end]) { return false }
             return hasZero || afterAddress
+        }
+        if end < s.count {
+            let next = s[end]
+            if quantitySuffixes.contains(next) || isDigit(next) || next == dash || next == 0x2A /* * */ { return false }
         }
         return true
     }
