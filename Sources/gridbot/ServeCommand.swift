@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import GridServer
 import Hummingbird
 
@@ -22,7 +23,8 @@ struct ServeCommand: AsyncParsableCommand {
         let services = try await prepareServices(configuration, logger: logger)
         let host = configuration.host
         let app = buildApplication(services) { port in
-            print("GridBot is listening on http://\(host):\(port)  (database: \(configuration.database))")
+            // Written straight to the descriptor: stdout may be a pipe, and the URL must not wait in a buffer.
+            FileHandle.standardOutput.write(Data("GridBot is listening on http://\(host):\(port)  (database: \(configuration.database))\n".utf8))
         }
         try await app.runService()
     }

@@ -1,0 +1,128 @@
+import Foundation
+import GridTestSupport
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// Runs the real `gridbot` executable the way a user does.
+@Suite(.serialized) struct CommandLineTests {
+    /// The built `gridbot`, beside the test bundle in the build folder.
+    static let executable: URL = {
+        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        if folder.lastPathComponent.hasSuffix(".xctest") { folder.deleteLastPathComponent() }
+        return folder.appendingPathComponent("gridbot")
+    }()
+
+    struct Result {
+        var status: Int32
+        var output: String
+        var errors: String
+    }
+
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = packageRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        let outData = output.fileHandleForReading.readDataToEndOfFile()
+        let errData = errors.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), errors: String(decoding: errData, as: UTF8.self))
+    }
+
+    static func temporaryDatabase() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-cli-\(UUID().uuidString)/g.sqlite").path
+    }
+
+    @Test func helpDocumentsEveryCommand() throws {
+        let help = try Self.run(["--help"])
+        #expect(help.status == 0)
+        for command in ["serve", "migrate", "seed", "parse", "eval"] {
+            #expect(help.output.contains(command), "\(command) missing from --help")
+        }
+        let serveHelp = try Self.run(["serve", "--help"])
+        for option in ["--host", "--port", "--database", "--seed", "--log-level", "GRIDBOT_DATABASE"] {
+            #expect(serveHelp.output.contains(option), "\(option) missing from serve --help")
+        }
+    }
+
+    @Test func seedLoadsIdempotentlyAndMigrateReportsTheVersion() throws {
+        let database = Self.temporaryDatabase()
+        let first = try Self.run(["seed", "seeds/demo-community.seed", "--database", database])
+        #expect(first.status == 0, "\(first.errors)")
+        #expect(first.output.contains("buildings 46"))
+        let second = try Self.run(["seed", "seeds/demo-community.seed", "--database", database])
+        #expect(second.output == first.output)
+        let migrate = try Self.run(["migrate", "--database", database])
+        #expect(migrate.status == 0)
+        #expect(migrate.output.contains("up to date"))
+    }
+
+    @Test func aMalformedSeedNamesFileLineAndFieldAndWritesNothing() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let seed = folder.appendingPathComponent("broken.seed").path
+        try "street code=S name=x\ncommunity code=C name=c street=S\ngrid code=G name=g community=C\nbuilding code=1 grid=G units=two floors=6\n"
+            .write(toFile: seed, atomically: true, encoding: .utf8)
+        let database = folder.appendingPathComponent("g.sqlite").path
+        let result = try Self.run(["seed", seed, "--database", database])
+        #expect(result.status != 0)
+        #expect(result.errors.contains("broken.seed:4: field 'units'"))
+        #expect(!FileManager.default.fileExists(atPath: database), "nothing is written for a bad seed")
+    }
+
+    @Test func aBadConfigurationValueFailsNamingTheKey() throws {
+        let result = try Self.run(["serve"], environment: ["GRIDBOT_PORT": "http"])
+        #expect(result.status == 2)
+        #expect(result.errors.contains("GRIDBOT_PORT"))
+    }
+
+    @Test func serveAnswersHealthAndShutsDownCleanlyOnSIGTERM() async throws {
+        let process = Process()
+        process.executableURL = Self.executable
+        process.arguments = ["serve", "--port", "0", "--database", Self.temporaryDatabase()]
+        process.currentDirectoryURL = packageRoot
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+        // A watchdog, so a server that never prints cannot hang the suite.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(90))
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
+
+        // The first line printed is the URL.
+        var printed = Data()
+        let deadline = Date().addingTimeInterval(60)
+        while !printed.contains(UInt8(ascii: "\n")), Date() < deadline {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            printed.append(chunk)
+        }
+        let line = String(decoding: printed, as: UTF8.self)
+        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init), "printed: \(line)")
+        #expect(url.hasPrefix("http://127.0.0.1:"))
+
+        let (body, response) = try await URLSession.shared.data(from: URL(string: url + "/healthz")!)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: body, as: UTF8.self).contains("\"status\":\"ok\""))
+
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit)
+        #expect(process.terminationStatus == 0)
+        let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(log.contains("database closed"), "\(log)")
+    }
+}
