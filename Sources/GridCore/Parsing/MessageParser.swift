@@ -74,6 +74,8 @@ public struct MessageParser: Sendable {
         let urgentSlot = Lexicon.Feature.urgency(.urgent).slot
         let negationSlot = Lexicon.Feature.negation.slot
         var emergencyCues: [String] = []
+        // A cue repeated in one message is one piece of evidence, not several.
+        var counted: Set<Int32> = []
 
         // Longest cue per feature starting at each position.
         var best: [(cue: Int32, end: Int)] = Array(repeating: (-1, 0), count: featureCount)
@@ -99,12 +101,16 @@ public struct MessageParser: Sendable {
                 }
                 let negated = (slot == emergencySlot || slot == urgentSlot) && lastNegationEnd <= start && start - lastNegationEnd <= 1
                 hits.append(CueHit(text: cue.text, feature: cue.feature, weight: cue.weight, negated: negated))
-                if negated { continue }
+                if negated || !counted.insert(cueIndex).inserted { continue }
                 scores[slot] += cue.weight
                 if slot == emergencySlot { emergencyCues.append(cue.text) }
             }
         }
 
+        // A sentence-final 不 or 没 asks a question (开门不, 修了没) the way 吗 does.
+        if scores[Lexicon.Feature.chat.slot] == 0, let last = lastMeaningfulScalar(s), last == 0x4E0D || last == 0x6CA1 {
+            scores[Lexicon.Feature.question.slot] += 2
+        }
         let personalData = PersonalData.find(in: original)
         return decide(scores: scores, hits: hits, emergencyCues: emergencyCues, personalData: personalData, s: s, groupBuilding: groupBuilding)
     }
@@ -118,7 +124,7 @@ public struct MessageParser: Sendable {
         let urgent = score(.urgency(.urgent))
         let problem = score(.problem)
         let request = score(.request)
-        let question = score(.question)
+        var question = score(.question)
         let status = score(.statusQuestion)
         let notice = score(.notice)
         var spam = score(.spam)
@@ -140,9 +146,11 @@ public struct MessageParser: Sendable {
         for entry in categoryScores where entry.1 > topCategory.1 { topCategory = entry }
         var category = topCategory.1 > 0 ? topCategory.0 : .other
         let suggestionScore = score(.category(.suggestion))
-        if suggestionScore >= 3, problem < 2, emergency == 0 { category = .suggestion }
+        if suggestionScore >= 3, problem <= 2, emergency == 0 { category = .suggestion }
         let topicStrength = topCategory.1
 
+        // 不是…吗 with a problem described is a rhetorical complaint, not a question.
+        if question == 2, topicStrength >= 3, isRhetorical(s) { question = 0 }
         let reportEvidence = problem + request + (emergency >= 4 ? 4 : 0) + (urgent >= 3 ? 1 : 0)
         let questionEvidence = question + status
         var intent: Intent
@@ -197,6 +205,21 @@ public struct MessageParser: Sendable {
         return MessageParse(
             intent: .report, category: category, urgency: urgency, location: location,
             confidence: confidence, needsTriage: needsTriage, cues: hits, personalData: personalData)
+    }
+
+    /// `不是八点以后才能动工吗`: 不是 before a final 吗.
+    private func isRhetorical(_ s: UnsafeBufferPointer<UInt32>) -> Bool {
+        guard lastMeaningfulScalar(s) == 0x5417 else { return false }  // 吗
+        for index in 0..<max(0, s.count - 1) where s[index] == 0x4E0D && s[index + 1] == 0x662F { return true }
+        return false
+    }
+
+    /// The last character that is not punctuation, a space or an emoji.
+    private func lastMeaningfulScalar(_ s: UnsafeBufferPointer<UInt32>) -> UInt32? {
+        for scalar in s.reversed() where (0x4E00...0x9FFF).contains(scalar) || (0x30...0x5A).contains(scalar) {
+            return scalar
+        }
+        return nil
     }
 
     @inline(__always)
