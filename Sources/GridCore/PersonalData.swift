@@ -20,6 +20,10 @@ public enum PersonalData {
     /// Finds mobile numbers (`1[3-9]` and 9 more digits, allowing spaces or dashes as people type
     /// them: `138 0013 8000`) and 18-character ID numbers (17 digits and a digit or X).
     public static func find(in text: String) -> [Match] {
+        // Most messages hold fewer than 11 digits: nothing to find, nothing to allocate.
+        var digitCount = 0
+        for byte in text.utf8 where byte >= 0x30 && byte <= 0x39 { digitCount += 1 }
+        guard digitCount >= 11 else { return [] }
         let scalars = Array(text.unicodeScalars)
         var matches: [Match] = []
         var index = 0

@@ -73,8 +73,22 @@ public struct Lexicon: Sendable {
     /// One cue of one section.
     public struct Cue: Sendable, Equatable {
         public var text: String
-        public var feature: Feature
+        public var feature: Feature {
+            didSet { slot = feature.slot }
+        }
         public var weight: Int
+        /// The feature's score slot, kept so that the hot loop never hashes a feature.
+        public private(set) var slot: Int
+
+        init(text: String, feature: Feature, weight: Int) {
+            self.text = text
+            self.feature = feature
+            self.weight = weight
+            self.slot = feature.slot
+        }
+        /// Whether the cue is a one-character, weight-1 fallback (for category sections).
+        var isFallback: Bool { weight == 1 && text.unicodeScalars.count == 1 }
+
         /// Whether the cue begins or ends with a digit, and so must not match inside a longer number.
         var digitEdged: Bool {
             guard let first = text.unicodeScalars.first, let last = text.unicodeScalars.last else { return false }
@@ -170,6 +184,7 @@ public struct Lexicon: Sendable {
             }
             insert(Cue(text: cue, feature: feature, weight: weight))
         }
+        seal()
     }
 
     private mutating func insert(_ cue: Cue) {
@@ -199,11 +214,33 @@ public struct Lexicon: Sendable {
         return node
     }
 
+    /// The root's children for scalars below U+A000, as a flat table: most characters of a
+    /// message start no cue, and this answers that without hashing.
+    private var rootChildren: [Int32] = []
+
+    /// Builds the lookup tables once all entries are in.
+    mutating func seal() {
+        var table = [Int32](repeating: 0, count: 0xA000)
+        for (key, child) in children where key >> 32 == 0 && key < 0xA000 {
+            table[Int(key)] = child
+        }
+        rootChildren = table
+    }
+
     /// Calls `body` with each cue that starts at `start` in `scalars`, longest last.
     @inline(__always)
     func forEachCue(in scalars: UnsafeBufferPointer<UInt32>, startingAt start: Int, _ body: (Int32, Int) -> Void) {
-        var node = 0
-        var index = start
+        let first = scalars[start]
+        var node: Int
+        if first < 0xA000, !rootChildren.isEmpty {
+            node = Int(rootChildren[Int(first)])
+            guard node != 0 else { return }
+        } else {
+            guard let child = children[UInt64(first)] else { return }
+            node = Int(child)
+        }
+        var index = start + 1
+        for cue in terminals[node] { body(cue, index) }
         while index < scalars.count {
             guard let child = children[UInt64(node) << 32 | UInt64(scalars[index])] else { return }
             node = Int(child)

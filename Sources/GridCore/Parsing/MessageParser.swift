@@ -52,6 +52,8 @@ public struct MessageParser: Sendable {
         .facilities, .greenery, .parking, .noise, .pets, .sanitation, .dispute, .suggestion, .other,
     ]
 
+    static let categoryPrioritySlots: [(ReportCategory, Int)] = categoryPriority.map { ($0, Lexicon.Feature.category($0).slot) }
+
     /// Categories whose faults become urgent when many households are affected.
     static let utilityCategories: Set<ReportCategory> = [.water, .power, .gas, .heating, .elevator]
 
@@ -73,9 +75,13 @@ public struct MessageParser: Sendable {
         let emergencySlot = Lexicon.Feature.urgency(.emergency).slot
         let urgentSlot = Lexicon.Feature.urgency(.urgent).slot
         let negationSlot = Lexicon.Feature.negation.slot
-        var emergencyCues: [String] = []
+        // Categories named by the very words that raise an emergency (摔倒, 被困, 着火): of several
+        // problems, the most urgent one labels the report.
+        var emergencyCategories: [Int] = []
         // A cue repeated in one message is one piece of evidence, not several.
-        var counted: Set<Int32> = []
+        var counted: [Int32] = []
+        // One-character category cues speak only where nothing longer did.
+        var fallback = [Int](repeating: 0, count: featureCount)
 
         // Longest cue per feature starting at each position.
         var best: [(cue: Int32, end: Int)] = Array(repeating: (-1, 0), count: featureCount)
@@ -84,10 +90,12 @@ public struct MessageParser: Sendable {
         for start in 0..<s.count {
             touched.removeAll(keepingCapacity: true)
             lexicon.forEachCue(in: s, startingAt: start) { cueIndex, end in
-                let slot = lexicon.cues[Int(cueIndex)].feature.slot
+                let slot = lexicon.cues[Int(cueIndex)].slot
                 if best[slot].cue < 0 { touched.append(slot) }
                 best[slot] = (cueIndex, end)
             }
+            var emergencyEnd = -1
+            var categoryAtEmergency: [(slot: Int, end: Int)] = []
             for slot in touched {
                 let (cueIndex, end) = best[slot]
                 best[slot] = (-1, 0)
@@ -101,9 +109,20 @@ public struct MessageParser: Sendable {
                 }
                 let negated = (slot == emergencySlot || slot == urgentSlot) && lastNegationEnd <= start && start - lastNegationEnd <= 1
                 hits.append(CueHit(text: cue.text, feature: cue.feature, weight: cue.weight, negated: negated))
-                if negated || !counted.insert(cueIndex).inserted { continue }
+                if negated || counted.contains(cueIndex) { continue }
+                counted.append(cueIndex)
+                if case .category = cue.feature {
+                    if cue.isFallback {
+                        fallback[slot] += cue.weight
+                        continue
+                    }
+                    categoryAtEmergency.append((slot, end))
+                }
                 scores[slot] += cue.weight
-                if slot == emergencySlot { emergencyCues.append(cue.text) }
+                if slot == emergencySlot { emergencyEnd = end }
+            }
+            if emergencyEnd >= 0 {
+                for entry in categoryAtEmergency where entry.end == emergencyEnd { emergencyCategories.append(entry.slot) }
             }
         }
 
@@ -111,12 +130,16 @@ public struct MessageParser: Sendable {
         if scores[Lexicon.Feature.chat.slot] == 0, let last = lastMeaningfulScalar(s), last == 0x4E0D || last == 0x6CA1 {
             scores[Lexicon.Feature.question.slot] += 2
         }
+        for category in ReportCategory.allCases {
+            let slot = Lexicon.Feature.category(category).slot
+            if scores[slot] == 0 { scores[slot] = fallback[slot] }
+        }
         let personalData = PersonalData.find(in: original)
-        return decide(scores: scores, hits: hits, emergencyCues: emergencyCues, personalData: personalData, s: s, groupBuilding: groupBuilding)
+        return decide(scores: scores, hits: hits, emergencyCategories: emergencyCategories, personalData: personalData, s: s, groupBuilding: groupBuilding)
     }
 
     private func decide(
-        scores: [Int], hits: [CueHit], emergencyCues: [String], personalData: [PersonalData.Match],
+        scores: [Int], hits: [CueHit], emergencyCategories: [Int], personalData: [PersonalData.Match],
         s: UnsafeBufferPointer<UInt32>, groupBuilding: String?
     ) -> MessageParse {
         func score(_ feature: Lexicon.Feature) -> Int { scores[feature.slot] }
@@ -134,16 +157,12 @@ public struct MessageParser: Sendable {
 
         // Category: strongest evidence; an emergency cue also counts for its own category, so
         // that of several problems the most urgent one labels the report.
-        var categoryScores: [(ReportCategory, Int)] = Self.categoryPriority.map { ($0, score(.category($0))) }
-        for (index, entry) in categoryScores.enumerated() {
-            let bonus = hits.contains { hit in
-                !hit.negated && hit.feature == .category(entry.0) && emergencyCues.contains(hit.text)
-            }
-            if bonus { categoryScores[index].1 += 3 }
-        }
         // The first of the highest scores, so ties go to the department that acts first.
         var topCategory: (ReportCategory, Int) = (.other, 0)
-        for entry in categoryScores where entry.1 > topCategory.1 { topCategory = entry }
+        for (category, slot) in Self.categoryPrioritySlots {
+            let value = scores[slot] + (emergencyCategories.contains(slot) ? 3 : 0)
+            if value > topCategory.1 { topCategory = (category, value) }
+        }
         var category = topCategory.1 > 0 ? topCategory.0 : .other
         let suggestionScore = score(.category(.suggestion))
         if suggestionScore >= 3, problem <= 2, emergency == 0 { category = .suggestion }
