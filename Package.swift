@@ -54,7 +54,7 @@ let package = Package(
             dependencies: [
                 "GridCore",
                 .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -92,6 +92,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "GridStoreTests", dependencies: ["GridStore", "GridTestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "GridChatTests", dependencies: ["GridChat"], swiftSettings: swiftSettings),
         .testTarget(
             name: "GridServerTests",
             dependencies: [
