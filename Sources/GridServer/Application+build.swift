@@ -11,6 +11,8 @@ public struct GridBotServices: Sendable {
     public let database: GridDatabase
     public let store: SQLStore
     public let logger: Logger
+    /// The clock every time-dependent rule reads; tests replace it.
+    public var now: @Sendable () -> Date = { Date() }
 }
 
 /// Opens the database, applies migrations and, when the database holds no community yet, loads
@@ -53,6 +55,7 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     HealthController(database: services.database).addRoutes(to: router)
+    WebhookController(store: services.store, logger: services.logger, now: services.now).addRoutes(to: router)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),

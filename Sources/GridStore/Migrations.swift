@@ -20,6 +20,7 @@ public struct Migrator: Sendable {
     /// Every migration GridBot has, oldest first.
     public static let all: [Migration] = [
         Migration(version: 1, name: "community", apply: CommunitySchema.create),
+        Migration(version: 2, name: "inbound_messages", apply: IntakeSchema.create),
     ]
 
     let database: GridDatabase
@@ -174,5 +175,30 @@ enum CommunitySchema {
             .run()
         try await db.create(index: "buildings_grid").on("buildings").column("grid_code").run()
         try await db.create(index: "people_role").on("people").column("role").run()
+    }
+}
+
+/// Every group message GridBot received: the group's record, and the queue parsing works from.
+enum IntakeSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "inbound_messages")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("platform", type: .text, .notNull)
+            .column("bot_code", type: .text, .notNull, .references("bots", "code"))
+            .column("platform_message_id", type: .text, .notNull)
+            .column("chat_id", type: .text, .notNull)
+            .column("group_code", type: .text, .references("chat_groups", "code"))
+            .column("sender_id", type: .text, .notNull)
+            .column("sender_name", type: .text)
+            .column("text", type: .text, .notNull)
+            .column("quoted_message_id", type: .text)
+            .column("attachments", type: .text, .notNull)
+            .column("sent_at", type: .bigint, .notNull)
+            .column("received_at", type: .bigint, .notNull)
+            .column("processed_at", type: .bigint)
+            // Exactly once: a redelivery of the same platform message is refused by the database.
+            .unique("bot_code", "platform_message_id")
+            .run()
+        try await db.create(index: "inbound_messages_unprocessed").on("inbound_messages").column("processed_at").run()
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import GridCore
+
 
 /// One group-chat message as every platform adapter delivers it, whatever the platform's format.
 public struct InboundMessage: Sendable, Equatable, Codable {

@@ -1,0 +1,115 @@
+import Crypto
+import Foundation
+import GridCore
+
+/// GridBot's own webhook format, for any gateway that is not one of the supported platforms.
+///
+/// ```
+/// POST /webhooks/generic/{bot}
+/// Content-Type: application/json
+/// X-GridBot-Timestamp: 1763712000                      (Unix seconds)
+/// X-GridBot-Signature: v1=<hex HMAC-SHA256(secret, timestamp + "\n" + body)>
+///
+/// {"message_id": "m-1", "chat_id": "building-3", "sender": {"id": "u1", "name": "王芳"},
+///  "text": "3号楼2单元电梯坏了", "quoted_message_id": null, "attachments": [], "sent_at": 1763712000}
+/// ```
+///
+/// The timestamp must be within five minutes of GridBot's clock, so a captured request cannot be
+/// replayed later; `message_id` is the exactly-once key.
+public struct GenericGateway: Sendable {
+    public static let timestampHeader = "X-GridBot-Timestamp"
+    public static let signatureHeader = "X-GridBot-Signature"
+    /// How far a request's timestamp may be from now.
+    public static let window: TimeInterval = 300
+
+    let secret: SymmetricKey
+
+    public init(secret: String) {
+        self.secret = SymmetricKey(data: Data(secret.utf8))
+    }
+
+    /// The signature header value for a body sent at `timestamp`.
+    public func signature(timestamp: String, body: some Sequence<UInt8>) -> String {
+        var mac = HMAC<SHA256>(key: secret)
+        mac.update(data: Data(timestamp.utf8))
+        mac.update(data: Data([0x0A]))
+        mac.update(data: Data(body))
+        return "v1=" + Data(mac.finalize()).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Checks the headers against the body; throws the one-line reason for a 401.
+    public func verify(timestamp: String?, signature: String?, body: [UInt8], now: Date) throws(WebhookRejection) {
+        guard let timestamp, !timestamp.isEmpty else { throw WebhookRejection("missing \(Self.timestampHeader) header") }
+        guard let signature, !signature.isEmpty else { throw WebhookRejection("missing \(Self.signatureHeader) header") }
+        guard let seconds = TimeInterval(timestamp) else { throw WebhookRejection("\(Self.timestampHeader) is not Unix seconds") }
+        guard abs(now.timeIntervalSince1970 - seconds) <= Self.window else {
+            throw WebhookRejection("timestamp is outside the 5-minute window")
+        }
+        let expected = Array(self.signature(timestamp: timestamp, body: body).utf8)
+        let given = Array(signature.lowercased().utf8)
+        guard expected.count == given.count, zip(expected, given).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
+            throw WebhookRejection("signature does not match the body")
+        }
+    }
+
+    /// The request body.
+    struct Payload: Decodable {
+        struct Sender: Decodable {
+            var id: String
+            var name: String?
+        }
+
+        var messageID: String
+        var chatID: String
+        var sender: Sender
+        var text: String
+        var quotedMessageID: String?
+        var attachments: [String]?
+        var sentAt: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case messageID = "message_id"
+            case chatID = "chat_id"
+            case sender, text, attachments
+            case quotedMessageID = "quoted_message_id"
+            case sentAt = "sent_at"
+        }
+    }
+
+    /// Turns a verified body into the normalised message; throws the reason for a 400.
+    public static func decode(_ body: [UInt8], botCode: String, receivedAt: Date) throws(WebhookMalformed) -> InboundMessage {
+        let payload: Payload
+        do {
+            payload = try JSONDecoder().decode(Payload.self, from: Data(body))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw WebhookMalformed("missing field '\(key.stringValue)'")
+        } catch let DecodingError.typeMismatch(_, context) {
+            throw WebhookMalformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+        } catch let DecodingError.valueNotFound(_, context) {
+            throw WebhookMalformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+        } catch {
+            throw WebhookMalformed("the body is not valid JSON")
+        }
+        guard !payload.messageID.isEmpty, payload.messageID.count <= 200 else { throw WebhookMalformed("message_id must be 1 to 200 characters") }
+        guard !payload.chatID.isEmpty else { throw WebhookMalformed("chat_id is empty") }
+        return InboundMessage(
+            platform: .generic, botCode: botCode, chatID: payload.chatID, senderID: payload.sender.id,
+            senderName: payload.sender.name, text: payload.text, quotedMessageID: payload.quotedMessageID,
+            attachments: payload.attachments ?? [], sentAt: payload.sentAt.map { Date(timeIntervalSince1970: $0) } ?? receivedAt,
+            platformMessageID: payload.messageID)
+    }
+}
+
+/// A request that failed verification: answered 401 with `reason`, and nothing is stored.
+public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}
+
+/// A verified request whose body cannot be read: answered 400 with `reason`.
+public struct WebhookMalformed: Error, Sendable, Equatable, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import GridCore
+import SQLKit
+
+/// The record of every group message, stored exactly once per platform message.
+public protocol InboundMessageStore: Sendable {
+    /// Stores a message unless the same bot already stored the same platform message id; either
+    /// way returns the stored message's id. Concurrent deliveries of one message store one row.
+    func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage
+    /// Messages stored but not yet processed, oldest first (what a restart picks up again).
+    func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage]
+    /// Marks a message processed; returns false when it already was.
+    func markProcessed(id: Int64, at: Date) async throws -> Bool
+    /// How many messages the bot has stored.
+    func messageCount(botCode: String) async throws -> Int
+}
+
+/// The outcome of storing a message.
+public struct RecordedMessage: Sendable, Equatable {
+    public var id: Int64
+    /// False when the message was already stored: a redelivery.
+    public var isNew: Bool
+}
+
+/// A stored message with its id and the group it was bound to, if any.
+public struct StoredInboundMessage: Sendable, Equatable {
+    public var id: Int64
+    public var message: InboundMessage
+    /// Nil when the chat is not bound to a group yet (flagged for an admin to bind).
+    public var groupCode: String?
+}
+
+extension SQLStore: InboundMessageStore {
+    public func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage {
+        let attachments = String(decoding: try JSONEncoder.sorted.encode(message.attachments), as: UTF8.self)
+        return try await database.withConnection { db in
+            let inserted = try await db.insert(into: "inbound_messages")
+                .columns("platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
+                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at")
+                .values(
+                    SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.platformMessageID),
+                    SQLBind(message.chatID), groupCode.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                    SQLBind(message.senderID), message.senderName.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                    SQLBind(message.text), message.quotedMessageID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                    SQLBind(attachments), SQLBind(Self.milliseconds(message.sentAt)), SQLBind(Self.milliseconds(receivedAt)))
+                .ignoringConflicts(with: ["bot_code", "platform_message_id"])
+                .returning("id")
+                .first(decodingColumn: "id", as: Int64.self)
+            if let inserted { return RecordedMessage(id: inserted, isNew: true) }
+            let existing = try await db.select().column("id").from("inbound_messages")
+                .where("bot_code", .equal, message.botCode)
+                .where("platform_message_id", .equal, message.platformMessageID)
+                .first(decodingColumn: "id", as: Int64.self)
+            guard let existing else { throw StoreError.corrupt("a conflicting inbound message vanished") }
+            return RecordedMessage(id: existing, isNew: false)
+        }
+    }
+
+    public func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage] {
+        try await database.withConnection { db in
+            let rows = try await db.select()
+                .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
+                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at")
+                .from("inbound_messages").where("processed_at", .is, SQLLiteral.null)
+                .orderBy("id").limit(limit).all()
+            return try rows.map { row in
+                let platformText = try row.decode(column: "platform", as: String.self)
+                guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("inbound_messages.platform '\(platformText)'") }
+                let attachments = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "attachments", as: String.self).utf8))
+                let message = InboundMessage(
+                    platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
+                    senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
+                    text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
+                    attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
+                    platformMessageID: try row.decode(column: "platform_message_id"))
+                return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
+            }
+        }
+    }
+
+    public func markProcessed(id: Int64, at date: Date) async throws -> Bool {
+        try await database.withConnection { db in
+            // Conditional: only the first marker wins, so a message is never processed twice.
+            let rows = try await db.update("inbound_messages").set("processed_at", to: Self.milliseconds(date))
+                .where("id", .equal, id).where("processed_at", .is, SQLLiteral.null)
+                .returning("id").all()
+            return !rows.isEmpty
+        }
+    }
+
+    public func messageCount(botCode: String) async throws -> Int {
+        try await database.withConnection { db in
+            try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("inbound_messages")
+                .where("bot_code", .equal, botCode).first(decodingColumn: "n", as: Int.self) ?? 0
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}
