@@ -100,6 +100,23 @@ public struct GenericGateway: Sendable {
     }
 }
 
+extension GenericGateway: WebhookAdapter {
+    public func handle(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
+        do {
+            try verify(timestamp: request.header(Self.timestampHeader), signature: request.header(Self.signatureHeader), body: request.body, now: now)
+        } catch {
+            throw .unauthorized(error.reason)
+        }
+        do {
+            return .message(try Self.decode(request.body, botCode: request.botCode, receivedAt: now))
+        } catch {
+            throw .malformed(error.reason)
+        }
+    }
+
+    public var acknowledgement: WebhookResponseBody { .json(#"{"status":"accepted"}"#) }
+}
+
 /// A request that failed verification: answered 401 with `reason`, and nothing is stored.
 public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
     public var reason: String

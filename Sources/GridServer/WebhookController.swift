@@ -5,6 +5,7 @@ import GridStore
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
 
 /// `/webhooks/{platform}/{bot}`: verifies, stores exactly once, answers fast.
 ///
@@ -18,45 +19,114 @@ struct WebhookController: Sendable {
     /// Largest body accepted; larger ones are answered 413.
     static let maxBodySize = 64 * 1024
 
-    struct Accepted: ResponseEncodable {
+    struct Accepted: Encodable {
         var status = "accepted"
         var id: Int64
         var duplicate: Bool
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
-        router.post("/webhooks/generic/:bot") { request, context -> Accepted in
-            let botCode = try context.parameters.require("bot")
-            guard let bot = try await store.bot(code: botCode), bot.platform == .generic else {
-                throw HTTPError(.notFound, message: "no generic bot '\(botCode)' is configured")
-            }
-            guard let secret = BotSettings.secret("secret", of: bot) else {
-                logger.error("bot has no secret configured", metadata: ["chat.bot": "\(botCode)"])
-                throw HTTPError(.serviceUnavailable, message: "bot '\(botCode)' is not configured")
-            }
+        router.post("/webhooks/:platform/:bot") { request, context -> Response in
+            try await receive(request, context: context, isGET: false)
+        }
+        // WeCom's URL-verification handshake is a GET.
+        router.get("/webhooks/:platform/:bot") { request, context -> Response in
+            try await receive(request, context: context, isGET: true)
+        }
+    }
+
+    private func receive(_ request: Request, context: some RequestContext, isGET: Bool) async throws -> Response {
+        let platformText = try context.parameters.require("platform")
+        let botCode = try context.parameters.require("bot")
+        guard let platform = ChatPlatform(rawValue: platformText) else {
+            throw HTTPError(.notFound, message: "unknown platform '\(platformText)'; use one of \(ChatPlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard let bot = try await store.bot(code: botCode), bot.platform == platform else {
+            throw HTTPError(.notFound, message: "no \(platform.rawValue) bot '\(botCode)' is configured")
+        }
+        let adapter = try makeAdapter(for: bot)
+        if !isGET, platform != .wecom || bot.settings["mode"] != "app" {
             guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
                 throw HTTPError(.unsupportedMediaType, message: "send the message as Content-Type: application/json")
             }
-            var request = request
-            let body = [UInt8](buffer: try await request.collectBody(upTo: Self.maxBodySize))
-            let receivedAt = now()
-            do {
-                try GenericGateway(secret: secret).verify(
-                    timestamp: request.headers[HTTPField.Name(GenericGateway.timestampHeader)!],
-                    signature: request.headers[HTTPField.Name(GenericGateway.signatureHeader)!],
-                    body: body, now: receivedAt)
-            } catch let error as WebhookRejection {
-                logger.notice("webhook refused", metadata: ["chat.platform": "generic", "chat.bot": "\(botCode)", "reason": "\(error.reason)"])
-                throw HTTPError(.unauthorized, message: error.reason)
-            }
-            let message: InboundMessage
-            do {
-                message = try GenericGateway.decode(body, botCode: botCode, receivedAt: receivedAt)
-            } catch let error as WebhookMalformed {
-                throw HTTPError(.badRequest, message: error.reason)
-            }
-            return try await accept(message, receivedAt: receivedAt)
         }
+        var request = request
+        let body = isGET ? [] : [UInt8](buffer: try await request.collectBody(upTo: Self.maxBodySize))
+        let receivedAt = now()
+        var headers: [String: String] = [:]
+        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        let webhookRequest = WebhookRequest(
+            isGET: isGET, botCode: botCode, query: Self.query(request.uri.query), headers: headers, body: body)
+        let outcome: WebhookOutcome
+        do {
+            outcome = try adapter.handle(webhookRequest, now: receivedAt)
+        } catch {
+            switch error {
+            case .unauthorized(let reason):
+                logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(reason)"])
+                throw HTTPError(.unauthorized, message: reason)
+            case .malformed(let reason):
+                throw HTTPError(.badRequest, message: reason)
+            }
+        }
+        switch outcome {
+        case .handshake(let answer):
+            return Self.response(answer)
+        case .ignored:
+            return Self.response(adapter.acknowledgement)
+        case .message(let message):
+            let accepted = try await accept(message, receivedAt: receivedAt)
+            guard platform == .generic else { return Self.response(adapter.acknowledgement) }
+            let data = try JSONEncoder().encode(accepted)
+            return Self.response(.json(String(decoding: data, as: UTF8.self)))
+        }
+    }
+
+    /// The adapter for a bot, from its settings; a missing setting is the operator's to fix.
+    private func makeAdapter(for bot: Bot) throws -> any WebhookAdapter {
+        func setting(_ key: String) throws -> String {
+            guard let value = BotSettings.secret(key, of: bot) else {
+                logger.error("bot setting missing", metadata: ["chat.bot": "\(bot.code)", "setting": "\(key)"])
+                throw HTTPError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting '\(key)')")
+            }
+            return value
+        }
+        switch bot.platform {
+        case .generic:
+            return GenericGateway(secret: try setting("secret"))
+        case .dingtalk:
+            return DingTalkAdapter(appSecret: try setting("app_secret"))
+        case .telegram:
+            return TelegramAdapter(secretToken: try setting("secret_token"))
+        case .feishu:
+            return FeishuAdapter(verificationToken: try setting("verification_token"), encryptKey: BotSettings.secret("encrypt_key", of: bot))
+        case .wecom:
+            let mode = WeComAdapter.Mode(rawValue: bot.settings["mode"] ?? "aibot") ?? .aiBot
+            do {
+                return try WeComAdapter(
+                    token: try setting("token"), encodingAESKey: try setting("aes_key"), mode: mode,
+                    corpID: mode == .app ? try setting("corp_id") : "")
+            } catch let error as WeComCryptoError {
+                logger.error("bot setting invalid", metadata: ["chat.bot": "\(bot.code)", "reason": "\(error)"])
+                throw HTTPError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting 'aes_key')")
+            }
+        }
+    }
+
+    static func query(_ query: String?) -> [String: String] {
+        var result: [String: String] = [:]
+        for pair in (query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            guard let name = parts.first?.removingPercentEncoding else { continue }
+            result[name] = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
+        }
+        return result
+    }
+
+    static func response(_ body: WebhookResponseBody) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = body.contentType
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body.text)))
     }
 
     /// Stores the message once and answers with its id.

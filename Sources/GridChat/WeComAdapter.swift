@@ -1,0 +1,119 @@
+import Foundation
+import GridCore
+
+/// WeCom callbacks: the AI bot (智能机器人, JSON `{"encrypt": …}`, receive id empty), which sees
+/// group @-mentions, and the self-built app (XML `<Encrypt>`, receive id the CorpID). Both are
+/// signed with `msg_signature` in the query and encrypted with `WeComCrypto`; a GET with `echostr`
+/// is the URL-verification handshake, answered with the decrypted plaintext.
+public struct WeComAdapter: WebhookAdapter {
+    public enum Mode: String, Sendable {
+        case aiBot = "aibot"
+        case app
+    }
+
+    let crypto: WeComCrypto
+    let mode: Mode
+
+    public init(token: String, encodingAESKey: String, mode: Mode, corpID: String) throws(WeComCryptoError) {
+        self.crypto = try WeComCrypto(token: token, encodingAESKey: encodingAESKey, receiveID: mode == .app ? corpID : "")
+        self.mode = mode
+    }
+
+    public func handle(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
+        guard let signature = request.query["msg_signature"], let timestamp = request.query["timestamp"], let nonce = request.query["nonce"] else {
+            throw .unauthorized("missing msg_signature, timestamp or nonce in the query")
+        }
+        if request.isGET {
+            guard let echo = request.query["echostr"] else { throw .malformed("a verification GET needs echostr") }
+            guard crypto.verify(signature: signature, timestamp: timestamp, nonce: nonce, encrypted: echo) else {
+                throw .unauthorized("msg_signature does not match")
+            }
+            return .handshake(.plain(try decrypt(echo)))
+        }
+        let encrypted: String
+        switch mode {
+        case .aiBot:
+            guard let value = try WebhookSupport.jsonObject(request.body)["encrypt"] as? String else { throw .malformed("missing field 'encrypt'") }
+            encrypted = value
+        case .app:
+            guard let value = XMLFields.value(of: "Encrypt", in: String(decoding: request.body, as: UTF8.self)) else {
+                throw .malformed("the XML body has no <Encrypt> element")
+            }
+            encrypted = value
+        }
+        guard crypto.verify(signature: signature, timestamp: timestamp, nonce: nonce, encrypted: encrypted) else {
+            throw .unauthorized("msg_signature does not match")
+        }
+        let plaintext = try decrypt(encrypted)
+        switch mode {
+        case .aiBot: return try aiBotMessage(plaintext, request: request, now: now)
+        case .app: return try appMessage(plaintext, request: request, now: now)
+        }
+    }
+
+    /// WeCom wants an empty body when the answer comes later through the send API.
+    public var acknowledgement: WebhookResponseBody { .plain("") }
+
+    private func decrypt(_ encrypted: String) throws(WebhookError) -> String {
+        do {
+            return try crypto.decrypt(encrypted)
+        } catch {
+            throw .unauthorized(error.description)
+        }
+    }
+
+    private func aiBotMessage(_ plaintext: String, request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
+        let body = try WebhookSupport.jsonObject(Array(plaintext.utf8))
+        guard let messageID = body["msgid"] as? String else { throw .malformed("missing field 'msgid'") }
+        let sender = (body["from"] as? [String: Any])?["userid"] as? String ?? "unknown"
+        let chatID = body["chatid"] as? String ?? "single:\(sender)"
+        var text = ""
+        var attachments: [String] = []
+        switch body["msgtype"] as? String {
+        case "text":
+            text = (body["text"] as? [String: Any])?["content"] as? String ?? ""
+        case "voice":
+            text = (body["voice"] as? [String: Any])?["content"] as? String ?? ""
+        case "image":
+            if let url = (body["image"] as? [String: Any])?["url"] as? String { attachments.append(url) }
+        case "mixed":
+            for item in (body["mixed"] as? [String: Any])?["msg_item"] as? [[String: Any]] ?? [] {
+                if let content = (item["text"] as? [String: Any])?["content"] as? String { text += content }
+                if let url = (item["image"] as? [String: Any])?["url"] as? String { attachments.append(url) }
+            }
+        default:
+            return .ignored("msgtype \(body["msgtype"] as? String ?? "unknown")")
+        }
+        return .message(InboundMessage(
+            platform: .wecom, botCode: request.botCode, chatID: chatID, senderID: sender, senderName: nil,
+            text: text, attachments: attachments, sentAt: now, platformMessageID: messageID))
+    }
+
+    private func appMessage(_ xml: String, request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
+        guard let type = XMLFields.value(of: "MsgType", in: xml) else { throw .malformed("the message has no MsgType") }
+        guard type == "text" || type == "image" else { return .ignored("MsgType \(type)") }
+        guard let sender = XMLFields.value(of: "FromUserName", in: xml), let messageID = XMLFields.value(of: "MsgId", in: xml) else {
+            throw .malformed("the message has no FromUserName or MsgId")
+        }
+        let created = XMLFields.value(of: "CreateTime", in: xml).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? now
+        return .message(InboundMessage(
+            platform: .wecom, botCode: request.botCode, chatID: "user:\(sender)", senderID: sender, senderName: nil,
+            text: XMLFields.value(of: "Content", in: xml) ?? "",
+            attachments: XMLFields.value(of: "PicUrl", in: xml).map { [$0] } ?? [], sentAt: created,
+            platformMessageID: messageID))
+    }
+}
+
+/// Reads the flat XML WeCom sends: `<Tag><![CDATA[value]]></Tag>` or `<Tag>value</Tag>`.
+enum XMLFields {
+    static func value(of tag: String, in xml: String) -> String? {
+        guard let open = xml.range(of: "<\(tag)>"), let close = xml.range(of: "</\(tag)>", range: open.upperBound..<xml.endIndex) else {
+            return nil
+        }
+        var inner = xml[open.upperBound..<close.lowerBound]
+        if inner.hasPrefix("<![CDATA["), inner.hasSuffix("]]>") {
+            inner = inner.dropFirst(9).dropLast(3)
+        }
+        return String(inner)
+    }
+}
