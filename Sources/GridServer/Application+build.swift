@@ -13,6 +13,8 @@ public struct GridBotServices: Sendable {
     public let logger: Logger
     /// The clock every time-dependent rule reads; tests replace it.
     public var now: @Sendable () -> Date = { Date() }
+    /// The message parser, with the bundled lexicon.
+    public var parser = MessageParser()
 }
 
 /// Opens the database, applies migrations and, when the database holds no community yet, loads
@@ -55,14 +57,17 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     HealthController(database: services.database).addRoutes(to: router)
-    WebhookController(store: services.store, logger: services.logger, now: services.now).addRoutes(to: router)
+    let processor = MessageProcessor(store: services.store, parser: services.parser, logger: services.logger, now: services.now)
+    WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),
         onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
         logger: services.logger
     )
-    app.addServices(DatabaseService(database: services.database, logger: services.logger))
+    // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
+    // the database closes.
+    app.addServices(DatabaseService(database: services.database, logger: services.logger), processor)
     return app
 }
 

@@ -16,6 +16,8 @@ struct WebhookController: Sendable {
     let logger: Logger
     /// The clock: injectable so tests can sign requests for any moment.
     let now: @Sendable () -> Date
+    /// Called after a new message is stored, so processing starts at once.
+    let onStored: @Sendable () -> Void
     /// Largest body accepted; larger ones are answered 413.
     static let maxBodySize = 64 * 1024
 
@@ -133,6 +135,7 @@ struct WebhookController: Sendable {
     private func accept(_ message: InboundMessage, receivedAt: Date) async throws -> Accepted {
         let group = try await store.chatGroup(botCode: message.botCode, chatID: message.chatID)
         let recorded = try await store.record(message, groupCode: group?.code, receivedAt: receivedAt)
+        if recorded.isNew { onStored() }
         if group == nil, recorded.isNew {
             logger.notice("message from an unbound chat stored for an admin to bind", metadata: [
                 "chat.platform": "\(message.platform.rawValue)", "chat.bot": "\(message.botCode)", "chat.id": "\(message.chatID)",

@@ -21,6 +21,7 @@ public struct Migrator: Sendable {
     public static let all: [Migration] = [
         Migration(version: 1, name: "community", apply: CommunitySchema.create),
         Migration(version: 2, name: "inbound_messages", apply: IntakeSchema.create),
+        Migration(version: 3, name: "reports", apply: ReportSchema.create),
     ]
 
     let database: GridDatabase
@@ -200,5 +201,31 @@ enum IntakeSchema {
             .unique("bot_code", "platform_message_id")
             .run()
         try await db.create(index: "inbound_messages_unprocessed").on("inbound_messages").column("processed_at").run()
+    }
+}
+
+/// Reports parsed from messages. The id is the number people use in chat (`#12`).
+enum ReportSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.alter(table: "inbound_messages").column("parsed_intent", type: .text).run()
+        try await db.create(table: "reports")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            // One report per message: processing a message twice cannot create a second one.
+            .column("message_id", type: .bigint, .notNull, .unique, .references("inbound_messages", "id"))
+            .column("group_code", type: .text, .references("chat_groups", "code"))
+            .column("building", type: .text)
+            .column("unit", type: .text)
+            .column("room", type: .text)
+            .column("category", type: .text, .notNull)
+            .column("urgency", type: .text, .notNull)
+            .column("confidence_percent", type: .bigint, .notNull)
+            .column("needs_triage", type: .bigint, .notNull)
+            .column("status", type: .text, .notNull)
+            .column("text", type: .text, .notNull)
+            .column("reporter_platform", type: .text, .notNull)
+            .column("reporter_id", type: .text, .notNull)
+            .column("created_at", type: .bigint, .notNull)
+            .run()
+        try await db.create(index: "reports_status").on("reports").column("status").run()
     }
 }

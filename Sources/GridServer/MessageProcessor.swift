@@ -1,0 +1,98 @@
+import Foundation
+import GridCore
+import GridStore
+import Logging
+import ServiceLifecycle
+
+/// Parses stored messages after the webhook has answered, and records the reports.
+///
+/// It works only from what is stored, so a crash after the answer loses nothing: on start it
+/// processes whatever is still unprocessed. Each message is finished in one transaction that
+/// claims it (`processed_at IS NULL`), so two processors, or a retry, never make two reports.
+/// On graceful shutdown it finishes the batch in hand and stops.
+public final class MessageProcessor: Service, Sendable {
+    let store: SQLStore
+    let parser: MessageParser
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let pollInterval: Duration
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    public init(store: SQLStore, parser: MessageParser, logger: Logger, now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2)) {
+        self.store = store
+        self.parser = parser
+        self.logger = logger
+        self.now = now
+        self.pollInterval = pollInterval
+        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the processor a new message is stored.
+    public func notify() {
+        wakeUpContinuation.yield()
+    }
+
+    public func run() async throws {
+        let interval = pollInterval
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // A poll, for messages another process stored.
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: interval)
+                        self.notify()
+                    }
+                }
+                // Whatever a previous run left unprocessed goes first.
+                self.notify()
+                for await _ in wakeUps {
+                    do {
+                        try await processPending()
+                    } catch {
+                        logger.error("processing stored messages failed; will retry", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            // Ends the loop after the batch in hand.
+            self.wakeUpContinuation.finish()
+        }
+    }
+
+    /// Processes every stored message not yet processed, oldest first; returns how many it finished.
+    @discardableResult
+    public func processPending(batchSize: Int = 100) async throws -> Int {
+        var finished = 0
+        while true {
+            let batch = try await store.unprocessedMessages(limit: batchSize)
+            if batch.isEmpty { return finished }
+            for stored in batch {
+                if try await process(stored) { finished += 1 }
+            }
+            if batch.count < batchSize { return finished }
+        }
+    }
+
+    /// Parses one message and records its outcome; false when another worker got there first.
+    func process(_ stored: StoredInboundMessage) async throws -> Bool {
+        let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
+        let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
+        let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
+        var report: NewReport?
+        if parse.intent == .report, let category = parse.category, let urgency = parse.urgency {
+            report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
+        }
+        guard let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: report, at: now()) else {
+            return false
+        }
+        if let reportID = outcome.reportID {
+            logger.info("report recorded", metadata: [
+                "report.id": "\(reportID)", "report.category": "\(parse.category?.rawValue ?? "-")",
+                "report.urgency": "\(parse.urgency?.rawValue ?? "-")", "chat.platform": "\(stored.message.platform.rawValue)",
+            ])
+        }
+        return true
+    }
+}
