@@ -68,6 +68,8 @@ public final class GridDatabase: Sendable {
     public let backend: DatabaseBackend
     private let pool: any ConnectionPool
     private let logger: Logger
+    /// Queues this process's SQLite write transactions (see `AsyncGate`).
+    private let writeGate = AsyncGate()
 
     private init(backend: DatabaseBackend, pool: any ConnectionPool, logger: Logger) {
         self.backend = backend
@@ -107,8 +109,43 @@ public final class GridDatabase: Sendable {
     }
 
     /// Runs `body` inside one transaction, committed when it returns and rolled back when it throws.
+    ///
+    /// On SQLite a transaction that still meets a busy database after the busy timeout (or a
+    /// snapshot conflict, which SQLite reports at once) is retried a few times from the start.
     public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let begin = backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        var attempt = 0
+        while true {
+            do {
+                return try await transactionAttempt(body)
+            } catch let error as SQLiteError where backend == .sqlite && Self.isBusy(error) && attempt < 5 {
+                attempt += 1
+                logger.debug("database busy; retrying the transaction", metadata: ["attempt": "\(attempt)"])
+                try await Task.sleep(for: .milliseconds(10 * (1 << attempt)))
+            }
+        }
+    }
+
+    static func isBusy(_ error: SQLiteError) -> Bool {
+        switch error.reason {
+        case .busy, .locked, .busyInSnapshot, .busyTimeout, .busyInRecovery: true
+        default: false
+        }
+    }
+
+    private func transactionAttempt<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        guard backend == .sqlite else { return try await runTransaction(begin: "BEGIN", body) }
+        await writeGate.acquire()
+        do {
+            let result = try await runTransaction(begin: "BEGIN IMMEDIATE", body)
+            await writeGate.release()
+            return result
+        } catch {
+            await writeGate.release()
+            throw error
+        }
+    }
+
+    private func runTransaction<R: Sendable>(begin: String, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let logger = self.logger
         return try await pool.withConnection(logger: logger) { db in
             try await db.raw(SQLQueryString(begin)).run()

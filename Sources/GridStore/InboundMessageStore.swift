@@ -9,6 +9,8 @@ public protocol InboundMessageStore: Sendable {
     func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage
     /// Messages stored but not yet processed, oldest first (what a restart picks up again).
     func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage]
+    /// The messages a bot stored, oldest first, processed or not: the groups' record.
+    func messages(botCode: String, limit: Int) async throws -> [StoredInboundMessage]
     /// Marks a message processed; returns false when it already was.
     func markProcessed(id: Int64, at: Date) async throws -> Bool
     /// How many messages the bot has stored.
@@ -33,7 +35,8 @@ public struct StoredInboundMessage: Sendable, Equatable {
 extension SQLStore: InboundMessageStore {
     public func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage {
         let attachments = String(decoding: try JSONEncoder.sorted.encode(message.attachments), as: UTF8.self)
-        return try await database.withConnection { db in
+        // A write transaction, so SQLite takes the write lock first and concurrent deliveries queue.
+        return try await database.withTransaction { db in
             let inserted = try await db.insert(into: "inbound_messages")
                 .columns("platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
                          "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at")
@@ -58,28 +61,37 @@ extension SQLStore: InboundMessageStore {
 
     public func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage] {
         try await database.withConnection { db in
-            let rows = try await db.select()
-                .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
-                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at")
-                .from("inbound_messages").where("processed_at", .is, SQLLiteral.null)
-                .orderBy("id").limit(limit).all()
-            return try rows.map { row in
-                let platformText = try row.decode(column: "platform", as: String.self)
-                guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("inbound_messages.platform '\(platformText)'") }
-                let attachments = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "attachments", as: String.self).utf8))
-                let message = InboundMessage(
-                    platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
-                    senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
-                    text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
-                    attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
-                    platformMessageID: try row.decode(column: "platform_message_id"))
-                return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
-            }
+            try await Self.storedMessages(db.select().from("inbound_messages").where("processed_at", .is, SQLLiteral.null), limit: limit)
+        }
+    }
+
+    public func messages(botCode: String, limit: Int) async throws -> [StoredInboundMessage] {
+        try await database.withConnection { db in
+            try await Self.storedMessages(db.select().from("inbound_messages").where("bot_code", .equal, botCode), limit: limit)
+        }
+    }
+
+    private static func storedMessages(_ query: SQLSelectBuilder, limit: Int) async throws -> [StoredInboundMessage] {
+        let rows = try await query
+            .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
+                     "sender_name", "text", "quoted_message_id", "attachments", "sent_at")
+            .orderBy("id").limit(limit).all()
+        return try rows.map { row in
+            let platformText = try row.decode(column: "platform", as: String.self)
+            guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("inbound_messages.platform '\(platformText)'") }
+            let attachments = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "attachments", as: String.self).utf8))
+            let message = InboundMessage(
+                platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
+                senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
+                text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
+                attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
+                platformMessageID: try row.decode(column: "platform_message_id"))
+            return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
         }
     }
 
     public func markProcessed(id: Int64, at date: Date) async throws -> Bool {
-        try await database.withConnection { db in
+        try await database.withTransaction { db in
             // Conditional: only the first marker wins, so a message is never processed twice.
             let rows = try await db.update("inbound_messages").set("processed_at", to: Self.milliseconds(date))
                 .where("id", .equal, id).where("processed_at", .is, SQLLiteral.null)

@@ -53,7 +53,7 @@ import Testing
             #expect(againAnswer.id == firstAnswer.id, "a redelivery answers with the same id")
 
             #expect(try await services.store.messageCount(botCode: "demo") == 1)
-            let stored = try await services.store.unprocessedMessages(limit: 10)
+            let stored = try await services.store.messages(botCode: "demo", limit: 10)
             #expect(stored.count == 1)
             #expect(stored.first?.groupCode == "chat-b3")
             #expect(stored.first?.message.text == "3号楼2单元电梯坏了")
@@ -148,7 +148,7 @@ import Testing
             try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok)
             }
-            let stored = try await services.store.unprocessedMessages(limit: 10)
+            let stored = try await services.store.messages(botCode: "demo", limit: 10)
             #expect(stored.map(\.groupCode) == [nil])
             #expect(stored.first?.message.chatID == "a-new-group")
         }

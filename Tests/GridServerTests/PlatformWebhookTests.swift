@@ -47,11 +47,12 @@ import Testing
     static func deliverTwice(
         _ client: some TestClientProtocol, services: GridBotServices, uri: String, headers: HTTPFields, body: String
     ) async throws -> [StoredInboundMessage] {
+        let bot = String(uri.dropFirst("/webhooks/".count).split(separator: "/")[1].split(separator: "?")[0])
         for _ in 0..<2 {
             let response = try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body))
             #expect(response.status == .ok, "\(String(buffer: response.body))")
         }
-        return try await services.store.unprocessedMessages(limit: 10)
+        return try await services.store.messages(botCode: bot, limit: 10)
     }
 
     @Test func dingTalk() async throws {
