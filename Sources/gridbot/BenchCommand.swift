@@ -3,11 +3,11 @@ import Foundation
 import GridCore
 
 /// `gridbot bench …`: speed and memory measurements (run them on a release build).
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (use a release build: swift run -c release gridbot bench …).",
-        subcommands: [BenchParseCommand.self]
+        subcommands: [BenchParseCommand.self, BenchIntakeCommand.self]
     )
 }
 
