@@ -1,4 +1,5 @@
 import Foundation
+import GridChat
 import GridCore
 import GridStore
 import Hummingbird
@@ -15,6 +16,10 @@ public struct GridBotServices: Sendable {
     public var now: @Sendable () -> Date = { Date() }
     /// The message parser, with the bundled lexicon.
     public var parser = MessageParser()
+    /// The chat reply templates.
+    public let replies: ChatReplies
+    /// Sends into chats; tests replace it.
+    public var chatSender: any ChatSender = HTTPChatSender(client: .shared)
 }
 
 /// Opens the database, applies migrations and, when the database holds no community yet, loads
@@ -25,12 +30,13 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
         let migrator = Migrator(database: database, logger: logger)
         try await migrator.migrate(now: Int64(now.timeIntervalSince1970 * 1000))
         let store = SQLStore(database: database)
+        let replies = try await ChatReplies(directory: configuration.templatesDirectory)
         if let seedFile = configuration.seedFile, try await store.isEmpty() {
             let seed = try loadSeedFile(seedFile)
             try await store.load(seed)
             logger.info("loaded seed into an empty database", metadata: ["seed.file": "\(seedFile)"])
         }
-        return GridBotServices(configuration: configuration, database: database, store: store, logger: logger)
+        return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies)
     } catch {
         try await database.shutdown()
         throw error
@@ -57,7 +63,10 @@ public func buildApplication(
     let router = Router(context: BasicRequestContext.self)
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     HealthController(database: services.database).addRoutes(to: router)
-    let processor = MessageProcessor(store: services.store, parser: services.parser, logger: services.logger, now: services.now)
+    let outbound = OutboundSender(store: services.store, sender: services.chatSender, logger: services.logger, now: services.now)
+    let processor = MessageProcessor(
+        store: services.store, parser: services.parser, replies: services.replies, logger: services.logger,
+        now: services.now, onReplyQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(
         router: router,
@@ -67,7 +76,7 @@ public func buildApplication(
     )
     // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
     // the database closes.
-    app.addServices(DatabaseService(database: services.database, logger: services.logger), processor)
+    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor)
     return app
 }
 

@@ -13,15 +13,24 @@ import ServiceLifecycle
 public final class MessageProcessor: Service, Sendable {
     let store: SQLStore
     let parser: MessageParser
+    let replies: ChatReplies
     let logger: Logger
     let now: @Sendable () -> Date
     let pollInterval: Duration
+    /// Called after a reply was queued, so the outbound sender starts at once.
+    let onReplyQueued: @Sendable () -> Void
     private let wakeUps: AsyncStream<Void>
     private let wakeUpContinuation: AsyncStream<Void>.Continuation
 
-    public init(store: SQLStore, parser: MessageParser, logger: Logger, now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2)) {
+    public init(
+        store: SQLStore, parser: MessageParser, replies: ChatReplies, logger: Logger,
+        now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2),
+        onReplyQueued: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onReplyQueued = onReplyQueued
         self.store = store
         self.parser = parser
+        self.replies = replies
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
@@ -84,15 +93,35 @@ public final class MessageProcessor: Service, Sendable {
         if parse.intent == .report, let category = parse.category, let urgency = parse.urgency {
             report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
         }
-        guard let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: report, at: now()) else {
-            return false
+        let moment = now()
+        var handler: String?
+        if let report { handler = try await handlerDescription(for: report) }
+        let replies = self.replies
+        let message = stored.message
+        let (newReport, handlerText) = (report, handler)
+        let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: newReport, at: moment) { id in
+            guard let report = newReport, let text = replies.reportReceived(id: id, report: report, handler: handlerText, now: moment) else { return nil }
+            return OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, replyTo: message.platformMessageID)
         }
+        guard let outcome else { return false }
         if let reportID = outcome.reportID {
             logger.info("report recorded", metadata: [
                 "report.id": "\(reportID)", "report.category": "\(parse.category?.rawValue ?? "-")",
                 "report.urgency": "\(parse.urgency?.rawValue ?? "-")", "chat.platform": "\(stored.message.platform.rawValue)",
             ])
         }
+        onReplyQueued()
         return true
+    }
+
+    /// Who acts on a report: the department of its category and the grid worker of its building.
+    private func handlerDescription(for report: NewReport) async throws -> String? {
+        var parts: [String] = []
+        if let department = try await store.department(for: report.category) { parts.append(department.name) }
+        if let code = report.location.building, let building = try await store.building(code: code),
+           let worker = try await store.gridStaff(gridCode: building.gridCode, role: .gridWorker).first {
+            parts.append("网格员\(worker.name)")
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "、")
     }
 }

@@ -22,6 +22,7 @@ public struct Migrator: Sendable {
         Migration(version: 1, name: "community", apply: CommunitySchema.create),
         Migration(version: 2, name: "inbound_messages", apply: IntakeSchema.create),
         Migration(version: 3, name: "reports", apply: ReportSchema.create),
+        Migration(version: 4, name: "outbound_messages", apply: OutboundSchema.create),
     ]
 
     let database: GridDatabase
@@ -227,5 +228,30 @@ enum ReportSchema {
             .column("created_at", type: .bigint, .notNull)
             .run()
         try await db.create(index: "reports_status").on("reports").column("status").run()
+    }
+}
+
+/// The persistent outbound queue: what GridBot says into chats, with its delivery state.
+enum OutboundSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "outbound_messages")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("platform", type: .text, .notNull)
+            .column("bot_code", type: .text, .notNull, .references("bots", "code"))
+            .column("chat_id", type: .text, .notNull)
+            .column("text", type: .text, .notNull)
+            .column("reply_to", type: .text)
+            // pending, sending (claimed under a lease), sent or dead.
+            .column("state", type: .text, .notNull)
+            .column("attempts", type: .bigint, .notNull)
+            .column("not_before", type: .bigint, .notNull)
+            .column("lease_until", type: .bigint)
+            .column("last_error", type: .text)
+            .column("created_at", type: .bigint, .notNull)
+            .column("sent_at", type: .bigint)
+            // Makes an enqueue idempotent: the same reply to the same event is queued once.
+            .column("dedupe_key", type: .text, .unique)
+            .run()
+        try await db.create(index: "outbound_due").on("outbound_messages").column("state").column("not_before").run()
     }
 }

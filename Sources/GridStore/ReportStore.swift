@@ -35,7 +35,13 @@ public protocol ReportStore: Sendable {
     /// Marks a message processed with the intent the parser found and, for a report, records it
     /// — both in one transaction. Returns nil when the message was already processed (nothing
     /// changes), else the outcome with the new report's id when one was created.
-    func completeProcessing(of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date) async throws -> ProcessingOutcome?
+    ///
+    /// `reply` builds the answer to post for the new report (given its number); it is queued in
+    /// the same transaction, so a recorded report always gets its reply, exactly once.
+    func completeProcessing(
+        of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date,
+        reply: @Sendable (Int64) -> OutboundMessage?
+    ) async throws -> ProcessingOutcome?
     /// A report by its number.
     func report(id: Int64) async throws -> ReportRecord?
     /// How many reports exist.
@@ -48,7 +54,10 @@ public struct ProcessingOutcome: Sendable, Equatable {
 }
 
 extension SQLStore: ReportStore {
-    public func completeProcessing(of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date) async throws -> ProcessingOutcome? {
+    public func completeProcessing(
+        of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date,
+        reply: @Sendable (Int64) -> OutboundMessage?
+    ) async throws -> ProcessingOutcome? {
         let message = stored.message
         return try await database.withTransaction { db in
             let claimed = try await db.update("inbound_messages")
@@ -67,6 +76,9 @@ extension SQLStore: ReportStore {
                     SQLBind(Int((report.confidence * 100).rounded())), SQLBind(report.needsTriage ? 1 : 0), SQLBind("received"), SQLBind(message.text),
                     SQLBind(message.platform.rawValue), SQLBind(message.senderID), SQLBind(Self.milliseconds(date)))
                 .returning("id").first(decodingColumn: "id", as: Int64.self)
+            if let id, let answer = reply(id) {
+                try await Self.insertOutbound(answer, dedupeKey: "report-received:\(id)", at: date, on: db)
+            }
             return ProcessingOutcome(reportID: id)
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GridChat
 import GridCore
 import GridServer
 import GridStore
@@ -24,7 +25,7 @@ import Testing
     }
 
     static func processor(_ services: GridBotServices) -> MessageProcessor {
-        MessageProcessor(store: services.store, parser: services.parser, logger: Logger(label: "test"), now: { Date() })
+        MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, logger: Logger(label: "test"), now: { Date() })
     }
 
     @Test(arguments: TestBackend.allCases)
@@ -78,5 +79,60 @@ import Testing
             #expect(recorded.report.location == Location(building: "12", room: "1202"))
             #expect(recorded.groupCode == "chat-b12")
         }
+    }
+}
+
+/// Records what would have been sent into chats.
+actor RecordingSender: ChatSender {
+    private(set) var sent: [OutboundMessage] = []
+    nonisolated func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure) {
+        await record(message)
+    }
+    private func record(_ message: OutboundMessage) { sent.append(message) }
+}
+
+@Suite struct ChatReplyTests {
+    @Test func aReportIsAnsweredInItsChatFromTheTemplateAndChatGetsNoReply() async throws {
+        var services = try await MessageProcessorTests.services(.sqlite)
+        let recorder = RecordingSender()
+        services.chatSender = recorder
+        let report = #"{"message_id":"r-1","chat_id":"building-3","sender":{"id":"u1","name":"王芳"},"text":"2单元电梯停了 有人被困在里面 快来人","attachments":[]}"#
+        let thanks = #"{"message_id":"r-2","chat_id":"building-3","sender":{"id":"u2","name":"李强"},"text":"谢谢楼长","attachments":[]}"#
+        try await buildApplication(services).test(.router) { client in
+            for body in [report, thanks] {
+                let response = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GenericWebhookTests.signedHeaders(body), body: ByteBuffer(string: body))
+                #expect(response.status == .ok)
+            }
+            var sent: [OutboundMessage] = []
+            for _ in 0..<100 where sent.isEmpty {
+                try await Task.sleep(for: .milliseconds(50))
+                sent = await recorder.sent
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            sent = await recorder.sent
+            #expect(sent.count == 1, "only the report is answered")
+            let reply = try #require(sent.first)
+            #expect(reply.chatID == "building-3")
+            #expect(reply.replyTo == "r-1")
+            #expect(reply.text.contains("编号 #1"))
+            #expect(reply.text.contains("类别：电梯"))
+            #expect(reply.text.contains("位置：3号楼2单元"))
+            #expect(reply.text.contains("紧急程度：紧急"))
+            #expect(reply.text.contains("和谐物业服务中心"))
+            #expect(reply.text.contains("网格员"))
+            #expect(!reply.text.contains("请补充楼号"))
+        }
+    }
+
+    @Test func aReportWithoutABuildingAsksForOne() async throws {
+        let services = try await MessageProcessorTests.services(.sqlite)
+        let replies = services.replies
+        let text = try #require(replies.reportReceived(
+            id: 7, report: NewReport(category: .noise, urgency: .normal, location: Location(), confidence: 0.8, needsTriage: false),
+            handler: nil, now: Date(timeIntervalSince1970: 1_763_712_000)))
+        #expect(text.contains("#7"))
+        #expect(text.contains("请补充楼号"))
+        #expect(text.contains("18:00"), "2 hours after 16:00 Beijing time: \(text)")
+        try await services.database.shutdown()
     }
 }

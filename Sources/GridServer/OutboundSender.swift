@@ -1,0 +1,112 @@
+import Foundation
+import GridChat
+import GridCore
+import GridStore
+import Logging
+import ServiceLifecycle
+
+/// Delivers the outbound queue: claims due messages, holds each chat to its rate limit, sends
+/// through the platform, and records the result with the delivery state machine. The queue is in
+/// the database, so what was queued before a restart is still sent after it.
+public final class OutboundSender: Service, Sendable {
+    let store: SQLStore
+    let sender: any ChatSender
+    let logger: Logger
+    let now: @Sendable () -> Date
+    let rateLimit: RateLimit
+    let pollInterval: Duration
+    private let wakeUps: AsyncStream<Void>
+    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+
+    public init(
+        store: SQLStore, sender: any ChatSender, logger: Logger, now: @escaping @Sendable () -> Date,
+        rateLimit: RateLimit = RateLimit(), pollInterval: Duration = .milliseconds(500)
+    ) {
+        self.store = store
+        self.sender = sender
+        self.logger = logger
+        self.now = now
+        self.rateLimit = rateLimit
+        self.pollInterval = pollInterval
+        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the sender something was queued.
+    public func notify() {
+        wakeUpContinuation.yield()
+    }
+
+    public func run() async throws {
+        let interval = pollInterval
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: interval)
+                        self.notify()
+                    }
+                }
+                self.notify()
+                for await _ in wakeUps {
+                    do {
+                        try await deliverDue()
+                    } catch {
+                        logger.error("delivering the outbound queue failed; will retry", metadata: ["error": "\(error)"])
+                    }
+                }
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            self.wakeUpContinuation.finish()
+        }
+    }
+
+    /// Sends every message that is due now; returns how many were delivered.
+    @discardableResult
+    public func deliverDue(limit: Int = 50) async throws -> Int {
+        let claimed = try await store.claimDueOutbound(now: now(), limit: limit, lease: 60)
+        var delivered = 0
+        for item in claimed {
+            if try await deliver(item) { delivered += 1 }
+        }
+        return delivered
+    }
+
+    private func deliver(_ item: ClaimedOutbound) async throws -> Bool {
+        let moment = now()
+        let seconds = moment.timeIntervalSince1970
+        let state = OutboundDelivery.pending(attempts: item.attempts, notBefore: seconds)
+        let recent = try await store.sendTimes(botCode: item.message.botCode, chatID: item.message.chatID, since: moment.addingTimeInterval(-rateLimit.window))
+        let allowed = rateLimit.nextAllowed(after: recent.map(\.timeIntervalSince1970), now: seconds)
+        if allowed > seconds {
+            try await store.recordDelivery(id: item.id, state.throttled(at: seconds, seconds: allowed - seconds), error: nil)
+            return false
+        }
+        guard let bot = try await store.bot(code: item.message.botCode) else {
+            try await store.recordDelivery(id: item.id, .dead(reason: "bot '\(item.message.botCode)' no longer exists"), error: nil)
+            return false
+        }
+        let failure: SendFailure?
+        do {
+            try await sender.send(item.message, bot: bot)
+            failure = nil
+        } catch {
+            failure = error
+        }
+        guard let error = failure else {
+            try await store.recordDelivery(id: item.id, state.succeeded(at: now().timeIntervalSince1970), error: nil)
+            return true
+        }
+        let next: OutboundDelivery
+        if let retryAfter = error.retryAfter {
+            next = state.throttled(at: seconds, seconds: retryAfter)
+        } else {
+            next = state.failed(at: seconds, reason: error.reason, permanent: error.permanent)
+        }
+        logger.notice("outbound message not delivered", metadata: [
+            "outbound.id": "\(item.id)", "chat.platform": "\(item.message.platform.rawValue)", "reason": "\(error.reason)",
+        ])
+        try await store.recordDelivery(id: item.id, next, error: error.reason)
+        return false
+    }
+}

@@ -1,0 +1,155 @@
+import AsyncHTTPClient
+import Foundation
+import GridChat
+import GridCore
+import GridServer
+import GridStore
+import GridTestSupport
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Testing
+
+/// A clock the test moves by hand.
+final class ManualClock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var current: Date
+
+    init(_ start: Date = Date(timeIntervalSince1970: 1_763_712_000)) { current = start }
+
+    func now() -> Date { lock.withLock { current } }
+    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
+}
+
+/// A local stand-in for a platform's send API: fails the first `failures` requests, answers 429
+/// when told to, and records what it was sent.
+actor StubPlatform {
+    var failures: Int
+    var throttleNext = false
+    private(set) var received: [String] = []
+
+    init(failures: Int) { self.failures = failures }
+
+    func answer(_ body: String) -> HTTPResponse.Status {
+        if throttleNext {
+            throttleNext = false
+            return .tooManyRequests
+        }
+        if failures > 0 {
+            failures -= 1
+            return .serviceUnavailable
+        }
+        received.append(body)
+        return .ok
+    }
+
+    func throttleOnce() { throttleNext = true }
+}
+
+@Suite(.serialized) struct OutboundSenderTests {
+    /// Runs `body` with a stub Telegram API on a loopback port and services whose bot points at it.
+    static func withStub(failures: Int, _ body: (GridBotServices, StubPlatform, ManualClock) async throws -> Void) async throws {
+        let stub = StubPlatform(failures: failures)
+        let router = Router()
+        router.post("/:token/sendMessage") { request, _ -> Response in
+            var request = request
+            let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            let status = await stub.answer(text)
+            let reply = status == .tooManyRequests ? #"{"ok":false,"parameters":{"retry_after":7}}"# : #"{"ok":true}"#
+            return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: reply)))
+        }
+        let ports = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "stub")))
+        let serving = Task { try await group.run() }
+        var iterator = ports.stream.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+
+        var configuration = AppConfiguration()
+        configuration.database = try await TestBackend.sqlite.makeLocation()
+        configuration.seedFile = nil
+        let services = try await prepareServices(configuration, logger: Logger(label: "test"))
+        let path = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
+        let seed = try String(contentsOfFile: path, encoding: .utf8) + "\nbot code=tg platform=telegram secret_token=s bot_token=123:abc api_base=http://127.0.0.1:\(port)\n"
+        try await services.store.load(try CommunitySeed.parse(seed, fileName: "test.seed"))
+        do {
+            try await body(services, stub, ManualClock())
+        } catch {
+            await group.triggerGracefulShutdown()
+            throw error
+        }
+        await group.triggerGracefulShutdown()
+        try await serving.value
+        try await services.database.shutdown()
+    }
+
+    static func sender(_ services: GridBotServices, _ clock: ManualClock) -> OutboundSender {
+        OutboundSender(store: services.store, sender: HTTPChatSender(client: .shared), logger: Logger(label: "test"), now: clock.now)
+    }
+
+    @Test func theQueueRetriesWithBackoffUntilTheStubAnswers() async throws {
+        try await Self.withStub(failures: 2) { services, stub, clock in
+            let sender = Self.sender(services, clock)
+            let id = try await services.store.enqueue(
+                OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "已收到 #1", replyTo: "-100:7"),
+                dedupeKey: "reply-1", at: clock.now())
+            #expect(try await sender.deliverDue() == 0)
+            #expect(try await services.store.outboundState(id: id)?.attempts == 1)
+            #expect(try await sender.deliverDue() == 0, "not due before the 2 s backoff")
+            clock.advance(2)
+            #expect(try await sender.deliverDue() == 0)
+            #expect(try await services.store.outboundState(id: id)?.attempts == 2)
+            clock.advance(4)
+            #expect(try await sender.deliverDue() == 1)
+            let state = try #require(try await services.store.outboundState(id: id))
+            #expect(state.state == "sent")
+            let received = await stub.received
+            #expect(received.count == 1)
+            #expect(received.first?.contains(#""reply_to_message_id":7"#) == true)
+            #expect(received.first?.contains(#""text":"已收到 #1""#) == true)
+        }
+    }
+
+    @Test func aRepeatedEnqueueIsQueuedOnceAndA429IsNotAnAttempt() async throws {
+        try await Self.withStub(failures: 0) { services, stub, clock in
+            let sender = Self.sender(services, clock)
+            let message = OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "hi")
+            let first = try await services.store.enqueue(message, dedupeKey: "once", at: clock.now())
+            let again = try await services.store.enqueue(message, dedupeKey: "once", at: clock.now())
+            #expect(first == again)
+            await stub.throttleOnce()
+            #expect(try await sender.deliverDue() == 0)
+            #expect(try await services.store.outboundState(id: first)?.attempts == 0)
+            clock.advance(7)
+            #expect(try await sender.deliverDue() == 1)
+            #expect(await stub.received.count == 1)
+        }
+    }
+
+    @Test func eachChatGetsAtMostTwentyMessagesAMinute() async throws {
+        try await Self.withStub(failures: 0) { services, stub, clock in
+            let sender = Self.sender(services, clock)
+            for index in 0..<25 {
+                try await services.store.enqueue(OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "m\(index)"), dedupeKey: nil, at: clock.now())
+            }
+            try await services.store.enqueue(OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-200", text: "other chat"), dedupeKey: nil, at: clock.now())
+            #expect(try await sender.deliverDue(limit: 100) == 21, "20 into the busy chat, 1 into the other")
+            #expect(try await services.store.outboundQueueDepth() == 5)
+            clock.advance(61)
+            #expect(try await sender.deliverDue(limit: 100) == 5)
+            #expect(await stub.received.count == 26)
+        }
+    }
+
+    @Test func aRefusedMessageIsDeadAtOnce() async throws {
+        try await Self.withStub(failures: 0) { services, _, clock in
+            let sender = Self.sender(services, clock)
+            let id = try await services.store.enqueue(OutboundMessage(platform: .dingtalk, botCode: "demo", chatID: "x", text: "hi"), dedupeKey: nil, at: clock.now())
+            #expect(try await sender.deliverDue() == 0)
+            let state = try #require(try await services.store.outboundState(id: id))
+            #expect(state.state == "dead")
+        }
+    }
+}
