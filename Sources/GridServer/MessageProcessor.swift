@@ -19,8 +19,7 @@ public final class MessageProcessor: Service, Sendable {
     let pollInterval: Duration
     /// Called after a reply was queued, so the outbound sender starts at once.
     let onReplyQueued: @Sendable () -> Void
-    private let wakeUps: AsyncStream<Void>
-    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+    private let loop = WorkLoop()
 
     public init(
         store: SQLStore, parser: MessageParser, replies: ChatReplies, logger: Logger,
@@ -34,39 +33,16 @@ public final class MessageProcessor: Service, Sendable {
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
-        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Tells the processor a new message is stored.
     public func notify() {
-        wakeUpContinuation.yield()
+        loop.notify()
     }
 
     public func run() async throws {
-        let interval = pollInterval
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                // A poll, for messages another process stored.
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: interval)
-                        self.notify()
-                    }
-                }
-                // Whatever a previous run left unprocessed goes first.
-                self.notify()
-                for await _ in wakeUps {
-                    do {
-                        try await processPending()
-                    } catch {
-                        logger.error("processing stored messages failed; will retry", metadata: ["error": "\(error)"])
-                    }
-                }
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            // Ends the loop after the batch in hand.
-            self.wakeUpContinuation.finish()
+        try await loop.run(pollInterval: pollInterval, logger: logger, what: "processing stored messages") {
+            try await self.processPending()
         }
     }
 

@@ -15,8 +15,7 @@ public final class OutboundSender: Service, Sendable {
     let now: @Sendable () -> Date
     let rateLimit: RateLimit
     let pollInterval: Duration
-    private let wakeUps: AsyncStream<Void>
-    private let wakeUpContinuation: AsyncStream<Void>.Continuation
+    private let loop = WorkLoop()
 
     public init(
         store: SQLStore, sender: any ChatSender, logger: Logger, now: @escaping @Sendable () -> Date,
@@ -28,36 +27,16 @@ public final class OutboundSender: Service, Sendable {
         self.now = now
         self.rateLimit = rateLimit
         self.pollInterval = pollInterval
-        (wakeUps, wakeUpContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Tells the sender something was queued.
     public func notify() {
-        wakeUpContinuation.yield()
+        loop.notify()
     }
 
     public func run() async throws {
-        let interval = pollInterval
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask {
-                    while !Task.isCancelled {
-                        try await Task.sleep(for: interval)
-                        self.notify()
-                    }
-                }
-                self.notify()
-                for await _ in wakeUps {
-                    do {
-                        try await deliverDue()
-                    } catch {
-                        logger.error("delivering the outbound queue failed; will retry", metadata: ["error": "\(error)"])
-                    }
-                }
-                group.cancelAll()
-            }
-        } onGracefulShutdown: {
-            self.wakeUpContinuation.finish()
+        try await loop.run(pollInterval: pollInterval, logger: logger, what: "delivering the outbound queue") {
+            try await self.deliverDue()
         }
     }
 
