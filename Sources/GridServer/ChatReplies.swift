@@ -16,8 +16,8 @@ public struct ChatReplies: Sendable {
         } catch {
             throw ConfigurationError(key: "--templates", message: "the templates in '\(directory)' cannot be loaded: \(error)")
         }
-        guard library.getTemplate(named: "chat/report_received") != nil else {
-            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no chat/report_received.mustache")
+        for name in ["chat/report_received", "chat/group_bound", "chat/bind_refused"] where library.getTemplate(named: name) == nil {
+            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(name).mustache")
         }
         self.timeZone = timeZone
     }
@@ -35,6 +35,20 @@ public struct ChatReplies: Sendable {
             "acknowledgeBy": clockTime(acknowledgeBy, relativeTo: now),
         ]
         return library.render(values, withTemplate: "chat/report_received")?.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The answer to a successful `绑定` command.
+    public func groupBound(building: String, gridName: String?) -> String? {
+        render("chat/group_bound", ["building": building, "grid": gridName ?? ""])
+    }
+
+    /// The answer to a refused `绑定` command.
+    public func bindRefused(_ reason: String) -> String? {
+        render("chat/bind_refused", ["reason": reason])
+    }
+
+    private func render(_ template: String, _ values: [String: Any]) -> String? {
+        library.render(values, withTemplate: template)?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `14:35`, or `11月22日 09:00` when not today in the community's time zone.

@@ -62,6 +62,9 @@ public final class MessageProcessor: Service, Sendable {
 
     /// Parses one message and records its outcome; false when another worker got there first.
     func process(_ stored: StoredInboundMessage) async throws -> Bool {
+        if stored.groupCode == nil, let building = Self.bindingCommand(stored.message.text, parser: parser) {
+            return try await bind(stored, building: building)
+        }
         let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
         let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
         let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
@@ -76,7 +79,7 @@ public final class MessageProcessor: Service, Sendable {
         let message = stored.message
         let (newReport, handlerText) = (report, handler)
         let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: newReport, at: moment) { id in
-            guard let report = newReport, let text = replies.reportReceived(id: id, report: report, handler: handlerText, now: moment) else { return nil }
+            guard let id, let report = newReport, let text = replies.reportReceived(id: id, report: report, handler: handlerText, now: moment) else { return nil }
             return OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, replyTo: message.platformMessageID)
         }
         guard let outcome else { return false }
@@ -87,6 +90,41 @@ public final class MessageProcessor: Service, Sendable {
             ])
         }
         onReplyQueued()
+        return true
+    }
+
+    /// `绑定 3号楼` (after an optional @-mention): the building named, or nil for any other text.
+    static func bindingCommand(_ text: String, parser: MessageParser) -> String? {
+        var rest = Substring(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        if rest.hasPrefix("@"), let space = rest.firstIndex(where: { $0 == " " || $0 == "\u{2005}" }) {
+            rest = rest[space...].drop(while: { $0.isWhitespace || $0 == "\u{2005}" })
+        }
+        guard rest.hasPrefix("绑定") else { return nil }
+        return parser.location(in: String(rest.dropFirst(2))).building
+    }
+
+    /// Binds an unknown chat to a building when a member of staff asks; answers either way.
+    private func bind(_ stored: StoredInboundMessage, building code: String) async throws -> Bool {
+        let message = stored.message
+        let person = try await store.person(platform: message.platform, userID: message.senderID)
+        var answer: String?
+        if person?.role.isStaff != true {
+            answer = replies.bindRefused("只有网格员、网格长、楼长或社区工作人员可以绑定群。")
+        } else if let building = try await store.building(code: code) {
+            let grid = try await store.grid(code: building.gridCode)
+            if try await store.bindBuildingChat(botCode: message.botCode, chatID: message.chatID, buildingCode: code, name: "\(code)号楼群（\(message.platform.rawValue)）") != nil {
+                answer = replies.groupBound(building: code, gridName: grid?.name)
+                logger.info("chat bound to a building", metadata: ["chat.bot": "\(message.botCode)", "chat.id": "\(message.chatID)", "building": "\(code)"])
+            } else {
+                answer = replies.bindRefused("本群已经绑定过了。")
+            }
+        } else {
+            answer = replies.bindRefused("本社区没有 \(code)号楼，请检查楼号。")
+        }
+        let moment = now()
+        let reply = answer.map { OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: $0, replyTo: message.platformMessageID) }
+        guard try await store.completeProcessing(of: stored, intent: .chat, report: nil, at: moment, reply: { _ in reply }) != nil else { return false }
+        if reply != nil { onReplyQueued() }
         return true
     }
 

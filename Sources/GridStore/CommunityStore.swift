@@ -313,3 +313,23 @@ extension JSONEncoder {
         return encoder
     }
 }
+
+extension SQLStore {
+    /// Binds a chat nobody had bound to a building's group, and files the messages it already
+    /// sent under that group. Returns nil when the chat is bound already.
+    public func bindBuildingChat(botCode: String, chatID: String, buildingCode: String, name: String) async throws -> ChatGroup? {
+        try await database.withTransaction { db in
+            let code = "chat-\(botCode)-\(chatID)"
+            let inserted = try await db.insert(into: "chat_groups")
+                .columns("code", "name", "bot_code", "chat_id", "kind", "building_code")
+                .values(SQLBind(code), SQLBind(name), SQLBind(botCode), SQLBind(chatID), SQLBind(ChatGroupKind.building.rawValue), SQLBind(buildingCode))
+                .ignoringConflicts(with: ["bot_code", "chat_id"])
+                .returning("code").all()
+            guard !inserted.isEmpty else { return nil }
+            try await db.update("inbound_messages").set("group_code", to: code)
+                .where("bot_code", .equal, botCode).where("chat_id", .equal, chatID).where("group_code", .is, SQLLiteral.null)
+                .run()
+            return ChatGroup(code: code, name: name, botCode: botCode, chatID: chatID, kind: .building, buildingCode: buildingCode)
+        }
+    }
+}

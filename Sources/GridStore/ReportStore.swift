@@ -36,11 +36,11 @@ public protocol ReportStore: Sendable {
     /// — both in one transaction. Returns nil when the message was already processed (nothing
     /// changes), else the outcome with the new report's id when one was created.
     ///
-    /// `reply` builds the answer to post for the new report (given its number); it is queued in
-    /// the same transaction, so a recorded report always gets its reply, exactly once.
+    /// `reply` builds the answer to post, given the new report's number when one was recorded; it
+    /// is queued in the same transaction, so the answer is sent exactly once, even after a crash.
     func completeProcessing(
         of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date,
-        reply: @Sendable (Int64) -> OutboundMessage?
+        reply: @Sendable (Int64?) -> OutboundMessage?
     ) async throws -> ProcessingOutcome?
     /// A report by its number.
     func report(id: Int64) async throws -> ReportRecord?
@@ -56,7 +56,7 @@ public struct ProcessingOutcome: Sendable, Equatable {
 extension SQLStore: ReportStore {
     public func completeProcessing(
         of stored: StoredInboundMessage, intent: Intent, report: NewReport?, at date: Date,
-        reply: @Sendable (Int64) -> OutboundMessage?
+        reply: @Sendable (Int64?) -> OutboundMessage?
     ) async throws -> ProcessingOutcome? {
         let message = stored.message
         return try await database.withTransaction { db in
@@ -65,7 +65,12 @@ extension SQLStore: ReportStore {
                 .where("id", .equal, stored.id).where("processed_at", .is, SQLLiteral.null)
                 .returning("id").all()
             guard !claimed.isEmpty else { return nil }
-            guard let report else { return ProcessingOutcome(reportID: nil) }
+            guard let report else {
+                if let answer = reply(nil) {
+                    try await Self.insertOutbound(answer, dedupeKey: "reply:\(stored.id)", at: date, on: db)
+                }
+                return ProcessingOutcome(reportID: nil)
+            }
             func optional(_ value: String?) -> any SQLExpression { value.map { SQLBind($0) } ?? SQLLiteral.null }
             let id = try await db.insert(into: "reports")
                 .columns("message_id", "group_code", "building", "unit", "room", "category", "urgency", "confidence_percent",
@@ -77,7 +82,7 @@ extension SQLStore: ReportStore {
                     SQLBind(message.platform.rawValue), SQLBind(message.senderID), SQLBind(Self.milliseconds(date)))
                 .returning("id").first(decodingColumn: "id", as: Int64.self)
             if let id, let answer = reply(id) {
-                try await Self.insertOutbound(answer, dedupeKey: "report-received:\(id)", at: date, on: db)
+                try await Self.insertOutbound(answer, dedupeKey: "reply:\(stored.id)", at: date, on: db)
             }
             return ProcessingOutcome(reportID: id)
         }

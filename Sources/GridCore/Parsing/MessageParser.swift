@@ -57,6 +57,14 @@ public struct MessageParser: Sendable {
     /// Categories whose faults become urgent when many households are affected.
     static let utilityCategories: Set<ReportCategory> = [.water, .power, .gas, .heating, .elevator]
 
+    /// The building, unit and room a text names, whatever its intent (for staff commands such as
+    /// `绑定 3号楼`).
+    public func location(in text: String) -> Location {
+        var scalars: [UInt32] = []
+        normaliser.normalise(text, into: &scalars)
+        return scalars.withUnsafeBufferPointer { LocationExtractor.extract($0) }
+    }
+
     /// Parses `text` from a group bound to `groupBuilding` (nil for a community-wide group).
     public func parse(_ text: String, groupBuilding: String?) -> MessageParse {
         var scalars: [UInt32] = []
