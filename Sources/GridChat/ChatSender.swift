@@ -31,6 +31,7 @@ public protocol ChatSender: Sendable {
 public struct HTTPChatSender: ChatSender {
     let client: HTTPClient
     let environment: [String: String]
+    let feishuTokens = FeishuTokenCache()
 
     public init(client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.client = client
@@ -66,8 +67,26 @@ public struct HTTPChatSender: ChatSender {
             var fields: [String: Any] = ["chat_id": message.chatID, "text": message.text]
             if let reply = message.replyTo?.split(separator: ":").last.flatMap({ Int64($0) }) { fields["reply_to_message_id"] = reply }
             request.body = .bytes(ByteBuffer(bytes: Self.json(fields)))
-        case .wecom, .dingtalk, .feishu:
-            throw SendFailure("sending to \(bot.platform.rawValue) through its API is not supported yet", permanent: true)
+        case .wecom:
+            // The AI bot's one-shot response_url (valid an hour) answers in the chat it came from.
+            guard let url = message.replyURL else { throw SendFailure("no response_url came with the WeCom message", permanent: true) }
+            request = HTTPClientRequest(url: url)
+            request.body = .bytes(ByteBuffer(bytes: Self.json(["msgtype": "markdown", "markdown": ["content": message.text]])))
+        case .dingtalk:
+            // The conversation's sessionWebhook (valid about 90 minutes).
+            guard let url = message.replyURL else { throw SendFailure("no sessionWebhook came with the DingTalk message", permanent: true) }
+            request = HTTPClientRequest(url: url)
+            request.body = .bytes(ByteBuffer(bytes: Self.json(["msgtype": "text", "text": ["content": message.text]])))
+        case .feishu:
+            let base = bot.settings["api_base"] ?? "https://open.feishu.cn"
+            let token = try await feishuTokens.token(base: base, appID: try setting("app_id"), appSecret: try setting("app_secret"), client: client)
+            request = HTTPClientRequest(url: "\(base)/open-apis/im/v1/messages?receive_id_type=chat_id")
+            request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            let content = String(decoding: Self.json(["text": message.text]), as: UTF8.self)
+            // uuid: Feishu sends one message per uuid within an hour, so a retry never doubles it.
+            var fields: [String: Any] = ["receive_id": message.chatID, "msg_type": "text", "content": content]
+            if let replyTo = message.replyTo { fields["uuid"] = String("gridbot-\(replyTo)".prefix(50)) }
+            request.body = .bytes(ByteBuffer(bytes: Self.json(fields)))
         }
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
@@ -81,6 +100,12 @@ public struct HTTPChatSender: ChatSender {
         }
         switch response.status.code {
         case 200..<300:
+            // WeCom, DingTalk and Feishu answer 200 with an error code in the body.
+            if let answer = (try? JSONSerialization.jsonObject(with: Data(buffer: responseBody))) as? [String: Any],
+               let code = (answer["errcode"] ?? answer["code"]) as? Int, code != 0 {
+                let reason = (answer["errmsg"] ?? answer["msg"]) as? String ?? "error \(code)"
+                throw SendFailure("\(bot.platform.rawValue) refused the message: \(reason)", permanent: true)
+            }
             return
         case 429:
             let retry = (try? JSONSerialization.jsonObject(with: Data(buffer: responseBody))) as? [String: Any]
@@ -97,5 +122,36 @@ public struct HTTPChatSender: ChatSender {
     /// Only strings and numbers go in, so serialisation cannot fail.
     static func json(_ object: [String: Any]) -> [UInt8] {
         [UInt8]((try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8))
+    }
+}
+
+/// Feishu's tenant_access_token, fetched with the app's id and secret and reused until shortly
+/// before it expires (about two hours).
+actor FeishuTokenCache {
+    private var cached: (token: String, base: String, appID: String, expires: Date)?
+
+    func token(base: String, appID: String, appSecret: String, client: HTTPClient) async throws(SendFailure) -> String {
+        if let cached, cached.base == base, cached.appID == appID, cached.expires > Date() { return cached.token }
+        var request = HTTPClientRequest(url: "\(base)/open-apis/auth/v3/tenant_access_token/internal")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: HTTPChatSender.json(["app_id": appID, "app_secret": appSecret])))
+        let answer: [String: Any]
+        do {
+            let response = try await client.execute(request, timeout: .seconds(15))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard response.status.code < 500 else { throw SendFailure("Feishu token endpoint failed: HTTP \(response.status.code)") }
+            answer = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        } catch let failure as SendFailure {
+            throw failure
+        } catch {
+            throw SendFailure("cannot reach Feishu for a token: \(error)")
+        }
+        guard let token = answer["tenant_access_token"] as? String else {
+            throw SendFailure("Feishu gave no tenant_access_token: \(answer["msg"] as? String ?? "no reason")", permanent: true)
+        }
+        let lifetime = (answer["expire"] as? Double) ?? 7200
+        cached = (token, base, appID, Date().addingTimeInterval(max(60, lifetime - 300)))
+        return token
     }
 }

@@ -51,7 +51,7 @@ public struct DingTalkAdapter: WebhookAdapter {
         return .message(InboundMessage(
             platform: .dingtalk, botCode: request.botCode, chatID: conversation, senderID: sender,
             senderName: body["senderNick"] as? String, text: text, attachments: attachments, sentAt: created,
-            platformMessageID: messageID))
+            platformMessageID: messageID, replyURL: body["sessionWebhook"] as? String))
     }
 
     public var acknowledgement: WebhookResponseBody { .json("{}") }

@@ -86,7 +86,8 @@ public struct WeComAdapter: WebhookAdapter {
         }
         return .message(InboundMessage(
             platform: .wecom, botCode: request.botCode, chatID: chatID, senderID: sender, senderName: nil,
-            text: text, attachments: attachments, sentAt: now, platformMessageID: messageID))
+            text: text, attachments: attachments, sentAt: now, platformMessageID: messageID,
+            replyURL: body["response_url"] as? String))
     }
 
     private func appMessage(_ xml: String, request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {

@@ -19,12 +19,16 @@ public struct InboundMessage: Sendable, Equatable, Codable {
     public var sentAt: Date
     /// The platform's message or event id: the key that makes delivery exactly-once.
     public var platformMessageID: String
+    /// A reply address the platform handed out with this message (WeCom's `response_url`,
+    /// DingTalk's `sessionWebhook`), where answers to it are posted.
+    public var replyURL: String?
 
     public init(
         platform: ChatPlatform, botCode: String, chatID: String, senderID: String, senderName: String?,
         text: String, quotedMessageID: String? = nil, attachments: [String] = [], sentAt: Date,
-        platformMessageID: String
+        platformMessageID: String, replyURL: String? = nil
     ) {
+        self.replyURL = replyURL
         self.platform = platform
         self.botCode = botCode
         self.chatID = chatID

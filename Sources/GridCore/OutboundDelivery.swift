@@ -51,8 +51,11 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
     public var text: String
     /// The platform message this one answers, where the platform can quote it.
     public var replyTo: String?
+    /// The reply address the platform gave with the message answered, where it has one.
+    public var replyURL: String?
 
-    public init(platform: ChatPlatform, botCode: String, chatID: String, text: String, replyTo: String? = nil) {
+    public init(platform: ChatPlatform, botCode: String, chatID: String, text: String, replyTo: String? = nil, replyURL: String? = nil) {
+        self.replyURL = replyURL
         self.platform = platform
         self.botCode = botCode
         self.chatID = chatID

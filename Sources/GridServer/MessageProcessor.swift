@@ -80,7 +80,7 @@ public final class MessageProcessor: Service, Sendable {
         let (newReport, handlerText) = (report, handler)
         let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: newReport, at: moment) { id in
             guard let id, let report = newReport, let text = replies.reportReceived(id: id, report: report, handler: handlerText, now: moment) else { return nil }
-            return OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, replyTo: message.platformMessageID)
+            return OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, replyTo: message.platformMessageID, replyURL: message.replyURL)
         }
         guard let outcome else { return false }
         if let reportID = outcome.reportID {
@@ -122,7 +122,7 @@ public final class MessageProcessor: Service, Sendable {
             answer = replies.bindRefused("本社区没有 \(code)号楼，请检查楼号。")
         }
         let moment = now()
-        let reply = answer.map { OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: $0, replyTo: message.platformMessageID) }
+        let reply = answer.map { OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: $0, replyTo: message.platformMessageID, replyURL: message.replyURL) }
         guard try await store.completeProcessing(of: stored, intent: .chat, report: nil, at: moment, reply: { _ in reply }) != nil else { return false }
         if reply != nil { onReplyQueued() }
         return true

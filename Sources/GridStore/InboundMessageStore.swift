@@ -39,13 +39,14 @@ extension SQLStore: InboundMessageStore {
         return try await database.withTransaction { db in
             let inserted = try await db.insert(into: "inbound_messages")
                 .columns("platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
-                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at")
+                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at", "reply_url")
                 .values(
                     SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.platformMessageID),
                     SQLBind(message.chatID), groupCode.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                     SQLBind(message.senderID), message.senderName.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                     SQLBind(message.text), message.quotedMessageID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                    SQLBind(attachments), SQLBind(Self.milliseconds(message.sentAt)), SQLBind(Self.milliseconds(receivedAt)))
+                    SQLBind(attachments), SQLBind(Self.milliseconds(message.sentAt)), SQLBind(Self.milliseconds(receivedAt)),
+                    message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
                 .ignoringConflicts(with: ["bot_code", "platform_message_id"])
                 .returning("id")
                 .first(decodingColumn: "id", as: Int64.self)
@@ -74,7 +75,7 @@ extension SQLStore: InboundMessageStore {
     private static func storedMessages(_ query: SQLSelectBuilder, limit: Int) async throws -> [StoredInboundMessage] {
         let rows = try await query
             .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
-                     "sender_name", "text", "quoted_message_id", "attachments", "sent_at")
+                     "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "reply_url")
             .orderBy("id").limit(limit).all()
         return try rows.map { row in
             let platformText = try row.decode(column: "platform", as: String.self)
@@ -85,7 +86,7 @@ extension SQLStore: InboundMessageStore {
                 senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
                 text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
                 attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
-                platformMessageID: try row.decode(column: "platform_message_id"))
+                platformMessageID: try row.decode(column: "platform_message_id"), replyURL: try row.decode(column: "reply_url"))
             return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
         }
     }

@@ -23,6 +23,10 @@ public struct Migrator: Sendable {
         Migration(version: 2, name: "inbound_messages", apply: IntakeSchema.create),
         Migration(version: 3, name: "reports", apply: ReportSchema.create),
         Migration(version: 4, name: "outbound_messages", apply: OutboundSchema.create),
+        Migration(version: 5, name: "reply_urls", apply: { db, _ in
+            try await db.alter(table: "inbound_messages").column("reply_url", type: .text).run()
+            try await db.alter(table: "outbound_messages").column("reply_url", type: .text).run()
+        }),
     ]
 
     let database: GridDatabase

@@ -41,11 +41,12 @@ extension SQLStore: OutboundStore {
     static func insertOutbound(_ message: OutboundMessage, dedupeKey: String?, at date: Date, on db: any SQLDatabase) async throws -> Int64 {
         let now = milliseconds(date)
         let inserted = try await db.insert(into: "outbound_messages")
-            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key")
+            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url")
             .values(
                 SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
                 message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
-                SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+                SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
             .ignoringConflicts(with: ["dedupe_key"])
             .returning("id").first(decodingColumn: "id", as: Int64.self)
         if let inserted { return inserted }
@@ -60,7 +61,7 @@ extension SQLStore: OutboundStore {
         let leaseUntil = now + Int64(lease * 1000)
         return try await database.withTransaction { db in
             let rows = try await db.select()
-                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts")
+                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts", "reply_url")
                 .from("outbound_messages")
                 .where { group in
                     group.where { pending in
@@ -90,7 +91,8 @@ extension SQLStore: OutboundStore {
                     id: id,
                     message: OutboundMessage(
                         platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
-                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to")),
+                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"),
+                        replyURL: try row.decode(column: "reply_url")),
                     attempts: try row.decode(column: "attempts")))
             }
             return claimed

@@ -49,7 +49,7 @@ actor StubPlatform {
 
 @Suite(.serialized) struct OutboundSenderTests {
     /// Runs `body` with a stub Telegram API on a loopback port and services whose bot points at it.
-    static func withStub(failures: Int, _ body: (GridBotServices, StubPlatform, ManualClock) async throws -> Void) async throws {
+    static func withStub(failures: Int, _ body: (GridBotServices, StubPlatform, ManualClock, Int) async throws -> Void) async throws {
         let stub = StubPlatform(failures: failures)
         let router = Router()
         router.post("/:token/sendMessage") { request, _ -> Response in
@@ -58,6 +58,27 @@ actor StubPlatform {
             let status = await stub.answer(text)
             let reply = status == .tooManyRequests ? #"{"ok":false,"parameters":{"retry_after":7}}"# : #"{"ok":true}"#
             return Response(status: status, body: ResponseBody(byteBuffer: ByteBuffer(string: reply)))
+        }
+        // WeCom's response_url and DingTalk's sessionWebhook: answer 200 with errcode 0.
+        for path in ["/wecom/response", "/ding/session"] {
+            router.post(RouterPath(path)) { request, _ -> Response in
+                var request = request
+                let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+                _ = await stub.answer("\(path) \(text)")
+                return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"errcode":0,"errmsg":"ok"}"#)))
+            }
+        }
+        // Feishu: the token endpoint, then the send API that requires it.
+        router.post("/open-apis/auth/v3/tenant_access_token/internal") { _, _ -> Response in
+            _ = await stub.answer("token")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"code":0,"tenant_access_token":"t-123","expire":7200}"#)))
+        }
+        router.post("/open-apis/im/v1/messages") { request, _ -> Response in
+            var request = request
+            let authorised = request.headers[.authorization] == "Bearer t-123"
+            let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            _ = await stub.answer("feishu \(authorised) \(text)")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: authorised ? #"{"code":0}"# : #"{"code":99991663,"msg":"token invalid"}"#)))
         }
         let ports = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -72,10 +93,17 @@ actor StubPlatform {
         configuration.seedFile = nil
         let services = try await prepareServices(configuration, logger: Logger(label: "test"))
         let path = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
-        let seed = try String(contentsOfFile: path, encoding: .utf8) + "\nbot code=tg platform=telegram secret_token=s bot_token=123:abc api_base=http://127.0.0.1:\(port)\n"
+        let seed = try String(contentsOfFile: path, encoding: .utf8) + """
+
+            bot code=tg platform=telegram secret_token=s bot_token=123:abc api_base=http://127.0.0.1:\(port)
+            bot code=wx platform=wecom mode=aibot token=t aes_key=jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
+            bot code=ding platform=dingtalk app_secret=s
+            bot code=lark platform=feishu verification_token=v app_id=cli_1 app_secret=sec api_base=http://127.0.0.1:\(port)
+
+            """
         try await services.store.load(try CommunitySeed.parse(seed, fileName: "test.seed"))
         do {
-            try await body(services, stub, ManualClock())
+            try await body(services, stub, ManualClock(), port)
         } catch {
             await group.triggerGracefulShutdown()
             throw error
@@ -90,7 +118,7 @@ actor StubPlatform {
     }
 
     @Test func theQueueRetriesWithBackoffUntilTheStubAnswers() async throws {
-        try await Self.withStub(failures: 2) { services, stub, clock in
+        try await Self.withStub(failures: 2) { services, stub, clock, _ in
             let sender = Self.sender(services, clock)
             let id = try await services.store.enqueue(
                 OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "已收到 #1", replyTo: "-100:7"),
@@ -113,7 +141,7 @@ actor StubPlatform {
     }
 
     @Test func aRepeatedEnqueueIsQueuedOnceAndA429IsNotAnAttempt() async throws {
-        try await Self.withStub(failures: 0) { services, stub, clock in
+        try await Self.withStub(failures: 0) { services, stub, clock, _ in
             let sender = Self.sender(services, clock)
             let message = OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "hi")
             let first = try await services.store.enqueue(message, dedupeKey: "once", at: clock.now())
@@ -129,7 +157,7 @@ actor StubPlatform {
     }
 
     @Test func eachChatGetsAtMostTwentyMessagesAMinute() async throws {
-        try await Self.withStub(failures: 0) { services, stub, clock in
+        try await Self.withStub(failures: 0) { services, stub, clock, _ in
             let sender = Self.sender(services, clock)
             for index in 0..<25 {
                 try await services.store.enqueue(OutboundMessage(platform: .telegram, botCode: "tg", chatID: "-100", text: "m\(index)"), dedupeKey: nil, at: clock.now())
@@ -143,8 +171,24 @@ actor StubPlatform {
         }
     }
 
+    @Test func repliesReachWeComDingTalkAndFeishuThroughTheirOwnChannels() async throws {
+        try await Self.withStub(failures: 0) { services, stub, clock, port in
+            let sender = Self.sender(services, clock)
+            try await services.store.enqueue(OutboundMessage(platform: .wecom, botCode: "wx", chatID: "wrk1", text: "已收到 #3", replyURL: "http://127.0.0.1:\(port)/wecom/response"), dedupeKey: nil, at: clock.now())
+            try await services.store.enqueue(OutboundMessage(platform: .dingtalk, botCode: "ding", chatID: "cid1", text: "已收到 #4", replyURL: "http://127.0.0.1:\(port)/ding/session"), dedupeKey: nil, at: clock.now())
+            try await services.store.enqueue(OutboundMessage(platform: .feishu, botCode: "lark", chatID: "oc_1", text: "已收到 #5", replyTo: "om_1"), dedupeKey: nil, at: clock.now())
+            try await services.store.enqueue(OutboundMessage(platform: .feishu, botCode: "lark", chatID: "oc_1", text: "已收到 #6", replyTo: "om_2"), dedupeKey: nil, at: clock.now())
+            #expect(try await sender.deliverDue() == 4)
+            let received = await stub.received
+            #expect(received.contains { $0.hasPrefix("/wecom/response") && $0.contains(#""msgtype":"markdown""#) && $0.contains("已收到 #3") })
+            #expect(received.contains { $0.hasPrefix("/ding/session") && $0.contains(#""msgtype":"text""#) && $0.contains("已收到 #4") })
+            #expect(received.filter { $0 == "token" }.count == 1, "the tenant token is fetched once and reused")
+            #expect(received.filter { $0.hasPrefix("feishu true") && $0.contains(#""receive_id":"oc_1""#) }.count == 2)
+        }
+    }
+
     @Test func aRefusedMessageIsDeadAtOnce() async throws {
-        try await Self.withStub(failures: 0) { services, _, clock in
+        try await Self.withStub(failures: 0) { services, _, clock, _ in
             let sender = Self.sender(services, clock)
             let id = try await services.store.enqueue(OutboundMessage(platform: .dingtalk, botCode: "demo", chatID: "x", text: "hi"), dedupeKey: nil, at: clock.now())
             #expect(try await sender.deliverDue() == 0)
