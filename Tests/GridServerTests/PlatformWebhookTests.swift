@@ -92,6 +92,10 @@ import Testing
             #expect(stored.first?.message.platformMessageID == "om_1")
             let unsigned = try await client.execute(uri: "/webhooks/feishu/lark", method: .post, headers: Self.json(), body: ByteBuffer(string: body))
             #expect(unsigned.status == .unauthorized)
+            let old = String(Int(Date().timeIntervalSince1970) - 600)
+            let oldSignature = SHA256.hash(data: Data((old + "nonce-1" + "lark-key" + body).utf8)).map { String(format: "%02x", $0) }.joined()
+            let replayed = try await client.execute(uri: "/webhooks/feishu/lark", method: .post, headers: Self.json(["X-Lark-Request-Timestamp": old, "X-Lark-Request-Nonce": "nonce-1", "X-Lark-Signature": oldSignature]), body: ByteBuffer(string: body))
+            #expect(replayed.status == .unauthorized, "a correctly signed request replayed after 10 minutes")
             // The URL handshake: encrypted challenge, answered within the request.
             let challenge = try FeishuAdapter.encrypt(#"{"challenge":"ch-9","token":"vt-123","type":"url_verification"}"#, encryptKey: "lark-key", iv: iv)
             let handshake = try await client.execute(uri: "/webhooks/feishu/lark", method: .post, headers: Self.json(), body: ByteBuffer(string: #"{"encrypt":"\#(challenge)"}"#))
