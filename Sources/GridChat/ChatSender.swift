@@ -40,12 +40,8 @@ public struct HTTPChatSender: ChatSender {
 
     public func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure) {
         func setting(_ key: String) throws(SendFailure) -> String {
-            guard var value = bot.settings[key], !value.isEmpty else { throw SendFailure("bot '\(bot.code)' has no '\(key)' setting", permanent: true) }
-            if value.hasPrefix("env:") {
-                guard let resolved = environment[String(value.dropFirst(4))], !resolved.isEmpty else {
-                    throw SendFailure("bot '\(bot.code)' setting '\(key)' names an unset environment variable", permanent: true)
-                }
-                value = resolved
+            guard let value = bot.setting(key, environment: environment) else {
+                throw SendFailure("bot '\(bot.code)' has no '\(key)' setting (or it names an unset environment variable)", permanent: true)
             }
             return value
         }

@@ -34,21 +34,19 @@ public struct GenericGateway: Sendable {
         mac.update(data: Data(timestamp.utf8))
         mac.update(data: Data([0x0A]))
         mac.update(data: Data(body))
-        return "v1=" + Data(mac.finalize()).map { String(format: "%02x", $0) }.joined()
+        return "v1=" + WebhookSupport.hex(mac.finalize())
     }
 
-    /// Checks the headers against the body; throws the one-line reason for a 401.
-    public func verify(timestamp: String?, signature: String?, body: [UInt8], now: Date) throws(WebhookRejection) {
-        guard let timestamp, !timestamp.isEmpty else { throw WebhookRejection("missing \(Self.timestampHeader) header") }
-        guard let signature, !signature.isEmpty else { throw WebhookRejection("missing \(Self.signatureHeader) header") }
-        guard let seconds = TimeInterval(timestamp) else { throw WebhookRejection("\(Self.timestampHeader) is not Unix seconds") }
+    /// Checks the headers against the body; throws `.unauthorized` with the one-line reason.
+    public func verify(timestamp: String?, signature: String?, body: [UInt8], now: Date) throws(WebhookError) {
+        guard let timestamp, !timestamp.isEmpty else { throw .unauthorized("missing \(Self.timestampHeader) header") }
+        guard let signature, !signature.isEmpty else { throw .unauthorized("missing \(Self.signatureHeader) header") }
+        guard let seconds = TimeInterval(timestamp) else { throw .unauthorized("\(Self.timestampHeader) is not Unix seconds") }
         guard abs(now.timeIntervalSince1970 - seconds) <= Self.window else {
-            throw WebhookRejection("timestamp is outside the 5-minute window")
+            throw .unauthorized("timestamp is outside the 5-minute window")
         }
-        let expected = Array(self.signature(timestamp: timestamp, body: body).utf8)
-        let given = Array(signature.lowercased().utf8)
-        guard expected.count == given.count, zip(expected, given).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else {
-            throw WebhookRejection("signature does not match the body")
+        guard WebhookSupport.constantTimeEqual(signature.lowercased(), self.signature(timestamp: timestamp, body: body)) else {
+            throw .unauthorized("signature does not match the body")
         }
     }
 
@@ -76,22 +74,22 @@ public struct GenericGateway: Sendable {
         }
     }
 
-    /// Turns a verified body into the normalised message; throws the reason for a 400.
-    public static func decode(_ body: [UInt8], botCode: String, receivedAt: Date) throws(WebhookMalformed) -> InboundMessage {
+    /// Turns a verified body into the normalised message; throws `.malformed` with the reason.
+    public static func decode(_ body: [UInt8], botCode: String, receivedAt: Date) throws(WebhookError) -> InboundMessage {
         let payload: Payload
         do {
             payload = try JSONDecoder().decode(Payload.self, from: Data(body))
         } catch let DecodingError.keyNotFound(key, _) {
-            throw WebhookMalformed("missing field '\(key.stringValue)'")
+            throw .malformed("missing field '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
-            throw WebhookMalformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
+            throw .malformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
         } catch let DecodingError.valueNotFound(_, context) {
-            throw WebhookMalformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+            throw .malformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null")
         } catch {
-            throw WebhookMalformed("the body is not valid JSON")
+            throw .malformed("the body is not valid JSON")
         }
-        guard !payload.messageID.isEmpty, payload.messageID.count <= 200 else { throw WebhookMalformed("message_id must be 1 to 200 characters") }
-        guard !payload.chatID.isEmpty else { throw WebhookMalformed("chat_id is empty") }
+        guard !payload.messageID.isEmpty, payload.messageID.count <= 200 else { throw .malformed("message_id must be 1 to 200 characters") }
+        guard !payload.chatID.isEmpty else { throw .malformed("chat_id is empty") }
         return InboundMessage(
             platform: .generic, botCode: botCode, chatID: payload.chatID, senderID: payload.sender.id,
             senderName: payload.sender.name, text: payload.text, quotedMessageID: payload.quotedMessageID,
@@ -102,31 +100,9 @@ public struct GenericGateway: Sendable {
 
 extension GenericGateway: WebhookAdapter {
     public func handle(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
-        do {
-            try verify(timestamp: request.header(Self.timestampHeader), signature: request.header(Self.signatureHeader), body: request.body, now: now)
-        } catch {
-            throw .unauthorized(error.reason)
-        }
-        do {
-            return .message(try Self.decode(request.body, botCode: request.botCode, receivedAt: now))
-        } catch {
-            throw .malformed(error.reason)
-        }
+        try verify(timestamp: request.header(Self.timestampHeader), signature: request.header(Self.signatureHeader), body: request.body, now: now)
+        return .message(try Self.decode(request.body, botCode: request.botCode, receivedAt: now))
     }
 
     public var acknowledgement: WebhookResponseBody { .json(#"{"status":"accepted"}"#) }
-}
-
-/// A request that failed verification: answered 401 with `reason`, and nothing is stored.
-public struct WebhookRejection: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
-}
-
-/// A verified request whose body cannot be read: answered 400 with `reason`.
-public struct WebhookMalformed: Error, Sendable, Equatable, CustomStringConvertible {
-    public var reason: String
-    public init(_ reason: String) { self.reason = reason }
-    public var description: String { reason }
 }

@@ -32,15 +32,12 @@ public struct WeComCrypto: Sendable {
     /// `msg_signature`: SHA-1 of the four values sorted and joined, in lowercase hex.
     public func signature(timestamp: String, nonce: String, encrypted: String) -> String {
         let joined = [token, timestamp, nonce, encrypted].sorted().joined()
-        return Insecure.SHA1.hash(data: Data(joined.utf8)).map { String(format: "%02x", $0) }.joined()
+        return WebhookSupport.hex(Insecure.SHA1.hash(data: Data(joined.utf8)))
     }
 
     /// Checks a signature in constant time.
     public func verify(signature: String, timestamp: String, nonce: String, encrypted: String) -> Bool {
-        let expected = Array(self.signature(timestamp: timestamp, nonce: nonce, encrypted: encrypted).utf8)
-        let given = Array(signature.lowercased().utf8)
-        guard expected.count == given.count else { return false }
-        return zip(expected, given).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+        WebhookSupport.constantTimeEqual(signature.lowercased(), self.signature(timestamp: timestamp, nonce: nonce, encrypted: encrypted))
     }
 
     /// Decrypts a Base64 ciphertext and checks that it was meant for this receive id.

@@ -152,6 +152,13 @@ public struct Bot: Codable, Sendable, Hashable {
         self.platform = platform
         self.settings = settings
     }
+
+    /// A setting's value, with `env:NAME` read from `environment`; nil when missing or empty.
+    public func setting(_ key: String, environment: [String: String]) -> String? {
+        guard let value = settings[key], !value.isEmpty else { return nil }
+        guard value.hasPrefix("env:") else { return value }
+        return environment[String(value.dropFirst(4))].flatMap { $0.isEmpty ? nil : $0 }
+    }
 }
 
 /// A group chat GridBot is in, bound to a building, a grid's staff, a department or the community.

@@ -34,7 +34,7 @@ public struct ChatReplies: Sendable {
             "needsBuilding": report.location.building == nil,
             "acknowledgeBy": clockTime(acknowledgeBy, relativeTo: now),
         ]
-        return library.render(values, withTemplate: "chat/report_received")?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return render("chat/report_received", values)
     }
 
     /// The answer to a successful `绑定` command.

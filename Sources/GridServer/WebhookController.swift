@@ -18,6 +18,8 @@ struct WebhookController: Sendable {
     let now: @Sendable () -> Date
     /// Called after a new message is stored, so processing starts at once.
     let onStored: @Sendable () -> Void
+    /// Where `env:NAME` bot settings are read from.
+    let environment = ProcessInfo.processInfo.environment
     /// Largest body accepted; larger ones are answered 413.
     static let maxBodySize = 64 * 1024
 
@@ -87,7 +89,7 @@ struct WebhookController: Sendable {
     /// The adapter for a bot, from its settings; a missing setting is the operator's to fix.
     private func makeAdapter(for bot: Bot) throws -> any WebhookAdapter {
         func setting(_ key: String) throws -> String {
-            guard let value = BotSettings.secret(key, of: bot) else {
+            guard let value = bot.setting(key, environment: environment) else {
                 logger.error("bot setting missing", metadata: ["chat.bot": "\(bot.code)", "setting": "\(key)"])
                 throw HTTPError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting '\(key)')")
             }
@@ -101,7 +103,7 @@ struct WebhookController: Sendable {
         case .telegram:
             return TelegramAdapter(secretToken: try setting("secret_token"))
         case .feishu:
-            return FeishuAdapter(verificationToken: try setting("verification_token"), encryptKey: BotSettings.secret("encrypt_key", of: bot))
+            return FeishuAdapter(verificationToken: try setting("verification_token"), encryptKey: bot.setting("encrypt_key", environment: environment))
         case .wecom:
             let mode = WeComAdapter.Mode(rawValue: bot.settings["mode"] ?? "aibot") ?? .aiBot
             do {
@@ -142,16 +144,5 @@ struct WebhookController: Sendable {
             ])
         }
         return Accepted(id: recorded.id, duplicate: !recorded.isNew)
-    }
-}
-
-/// Reading a bot's settings, where a value `env:NAME` comes from the environment.
-enum BotSettings {
-    static func secret(_ key: String, of bot: Bot, environment: [String: String] = ProcessInfo.processInfo.environment) -> String? {
-        guard let value = bot.settings[key], !value.isEmpty else { return nil }
-        if value.hasPrefix("env:") {
-            return environment[String(value.dropFirst(4))].flatMap { $0.isEmpty ? nil : $0 }
-        }
-        return value
     }
 }
