@@ -36,7 +36,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
-            resources: [.copy("Parsing/Resources/lexicon.txt")],
+            resources: [.copy("Parsing/Resources/lexicon.txt"), .copy("Resources/calendar-cn.txt"), .copy("Resources/commands.txt")],
             swiftSettings: swiftSettings
         ),
         .target(

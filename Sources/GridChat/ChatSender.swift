@@ -23,7 +23,10 @@ public struct SendFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
 /// Sends a message into a chat through the platform's send API.
 public protocol ChatSender: Sendable {
-    func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure)
+    /// Sends; returns the platform's id of the sent message where the platform tells it, in the
+    /// form inbound messages quote it, so a reply to a report card finds the report.
+    @discardableResult
+    func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure) -> String?
 }
 
 /// Sends over HTTP. Every platform's API base URL is a bot setting (`api_base`, `reply_url`), so
@@ -38,7 +41,8 @@ public struct HTTPChatSender: ChatSender {
         self.environment = environment
     }
 
-    public func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure) {
+    @discardableResult
+    public func send(_ message: OutboundMessage, bot: Bot) async throws(SendFailure) -> String? {
         func setting(_ key: String) throws(SendFailure) -> String {
             guard let value = bot.setting(key, environment: environment) else {
                 throw SendFailure("bot '\(bot.code)' has no '\(key)' setting (or it names an unset environment variable)", permanent: true)
@@ -97,12 +101,12 @@ public struct HTTPChatSender: ChatSender {
         switch response.status.code {
         case 200..<300:
             // WeCom, DingTalk and Feishu answer 200 with an error code in the body.
-            if let answer = (try? JSONSerialization.jsonObject(with: Data(buffer: responseBody))) as? [String: Any],
-               let code = (answer["errcode"] ?? answer["code"]) as? Int, code != 0 {
+            let answer = (try? JSONSerialization.jsonObject(with: Data(buffer: responseBody))) as? [String: Any]
+            if let answer, let code = (answer["errcode"] ?? answer["code"]) as? Int, code != 0 {
                 let reason = (answer["errmsg"] ?? answer["msg"]) as? String ?? "error \(code)"
                 throw SendFailure("\(bot.platform.rawValue) refused the message: \(reason)", permanent: true)
             }
-            return
+            return Self.sentMessageID(answer, platform: bot.platform, chatID: message.chatID)
         case 429:
             let retry = (try? JSONSerialization.jsonObject(with: Data(buffer: responseBody))) as? [String: Any]
             let seconds = (retry?["parameters"] as? [String: Any])?["retry_after"] as? Double
@@ -112,6 +116,25 @@ public struct HTTPChatSender: ChatSender {
             throw SendFailure("\(bot.platform.rawValue) refused the message: HTTP \(response.status.code)", permanent: true)
         default:
             throw SendFailure("\(bot.platform.rawValue) failed: HTTP \(response.status.code)")
+        }
+    }
+
+    /// The sent message's id from a send API's answer: generic `message_id`, Telegram
+    /// `result.message_id` (as `chat:id`, like inbound ids), Feishu `data.message_id`.
+    static func sentMessageID(_ answer: [String: Any]?, platform: ChatPlatform, chatID: String) -> String? {
+        guard let answer else { return nil }
+        func text(_ value: Any?) -> String? {
+            switch value {
+            case let string as String: string.isEmpty ? nil : string
+            case let number as NSNumber: number.stringValue
+            default: nil
+            }
+        }
+        switch platform {
+        case .generic: return text(answer["message_id"])
+        case .telegram: return text((answer["result"] as? [String: Any])?["message_id"]).map { "\(chatID):\($0)" }
+        case .feishu: return text((answer["data"] as? [String: Any])?["message_id"])
+        case .wecom, .dingtalk: return nil
         }
     }
 

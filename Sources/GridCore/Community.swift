@@ -172,11 +172,15 @@ public struct ChatGroup: Codable, Sendable, Hashable {
     public var buildingCode: String?
     public var gridCode: String?
     public var departmentCode: String?
+    /// Where GridBot posts into this chat unprompted, on platforms whose bots can only answer
+    /// (a WeCom or DingTalk group robot's webhook address, or `env:NAME`).
+    public var postURL: String?
 
     public init(
         code: String, name: String, botCode: String, chatID: String, kind: ChatGroupKind,
-        buildingCode: String? = nil, gridCode: String? = nil, departmentCode: String? = nil
+        buildingCode: String? = nil, gridCode: String? = nil, departmentCode: String? = nil, postURL: String? = nil
     ) {
+        self.postURL = postURL
         self.code = code
         self.name = name
         self.botCode = botCode

@@ -318,6 +318,7 @@ struct SeedParser {
         group.buildingCode = try fields.optionalReference("building", kind: "building", into: &references)
         group.gridCode = try fields.optionalReference("grid", kind: "grid", into: &references)
         group.departmentCode = try fields.optionalReference("department", kind: "department", into: &references)
+        group.postURL = try fields.optional("post_url")
         let needed: (String, String?)? = switch kind {
         case .building: ("building", group.buildingCode)
         case .gridStaff: ("grid", group.gridCode)

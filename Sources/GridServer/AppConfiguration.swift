@@ -1,3 +1,5 @@
+import Foundation
+import GridCore
 import GridStore
 import Logging
 
@@ -21,6 +23,16 @@ public struct AppConfiguration: Sendable {
     /// `--log-level` / `GRIDBOT_LOG_LEVEL`: trace, debug, info, notice, warning, error or critical.
     /// Default `info`.
     public var logLevel: Logger.Level = .info
+    /// `--deadlines` / `GRIDBOT_DEADLINES`: overrides of the standard deadlines, as
+    /// `urgency.stage=limit` entries separated by commas (`normal.resolve=5wd,emergency.acknowledge=10m`;
+    /// limits in m, h, d or wd for working days). Default: acknowledge 5m/30m/2h, resolve 2h/24h/3wd.
+    public var deadlines: DeadlinePolicy = .standard
+    /// `--calendar` / `GRIDBOT_CALENDAR`: a working-day calendar file (format of the bundled
+    /// `calendar-cn.txt`). Default: the bundled mainland China calendar.
+    public var calendarFile: String?
+    /// `--duplicate-window` / `GRIDBOT_DUPLICATE_WINDOW`: how long an open report absorbs new
+    /// reports of the same building and category (m, h or d). Default `24h`.
+    public var duplicateWindow: TimeInterval = 24 * 3600
 
     public init() {}
 
@@ -32,6 +44,9 @@ public struct AppConfiguration: Sendable {
         case seed
         case templates
         case logLevel = "log-level"
+        case deadlines
+        case calendar
+        case duplicateWindow = "duplicate-window"
 
         /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
         public var environmentName: String {
@@ -83,6 +98,18 @@ public struct AppConfiguration: Sendable {
                 throw fail("'\(text)' is not a log level (trace, debug, info, notice, warning, error, critical)")
             }
             logLevel = level
+        case .deadlines:
+            do {
+                deadlines = try DeadlinePolicy(overriding: text)
+            } catch {
+                throw fail(error.description)
+            }
+        case .calendar:
+            guard !text.isEmpty else { throw fail("the calendar file name is empty") }
+            calendarFile = text
+        case .duplicateWindow:
+            guard case .seconds(let seconds)? = TimeLimit(text) else { throw fail("'\(text)' is not a duration such as 30m, 24h or 2d") }
+            duplicateWindow = TimeInterval(seconds)
         }
     }
 }

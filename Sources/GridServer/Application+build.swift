@@ -20,6 +20,15 @@ public struct GridBotServices: Sendable {
     public let replies: ChatReplies
     /// Sends into chats; tests replace it.
     public var chatSender: any ChatSender = HTTPChatSender(client: .shared)
+    /// Deadlines, working calendar and duplicate window of the closed loop.
+    public var workOrders: WorkOrderSettings
+    /// The chat command words.
+    public var commands: ChatCommandParser
+
+    /// The closed loop's desk over these services.
+    public var desk: WorkOrderDesk {
+        WorkOrderDesk(store: store, parser: parser, replies: replies, commands: commands, settings: workOrders, logger: logger)
+    }
 }
 
 /// Opens the database, applies migrations and, when the database holds no community yet, loads
@@ -36,7 +45,15 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
             try await store.load(seed)
             logger.info("loaded seed into an empty database", metadata: ["seed.file": "\(seedFile)"])
         }
-        return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies)
+        let calendar: WorkingCalendar
+        do {
+            calendar = try configuration.calendarFile.map { try WorkingCalendar(contentsOf: URL(fileURLWithPath: $0)) } ?? WorkingCalendar.bundled()
+        } catch {
+            throw ConfigurationError(key: "--calendar", message: "\(error)")
+        }
+        let settings = WorkOrderSettings(policy: configuration.deadlines, calendar: calendar, duplicateWindow: configuration.duplicateWindow)
+        return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies,
+                               workOrders: settings, commands: try ChatCommandParser.bundled())
     } catch {
         try await database.shutdown()
         throw error
@@ -65,8 +82,9 @@ public func buildApplication(
     HealthController(database: services.database).addRoutes(to: router)
     let outbound = OutboundSender(store: services.store, sender: services.chatSender, logger: services.logger, now: services.now)
     let processor = MessageProcessor(
-        store: services.store, parser: services.parser, replies: services.replies, logger: services.logger,
+        store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, logger: services.logger,
         now: services.now, onReplyQueued: outbound.notify)
+    let watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(
         router: router,
@@ -76,7 +94,7 @@ public func buildApplication(
     )
     // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
     // the database closes.
-    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor)
+    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor, watcher)
     return app
 }
 

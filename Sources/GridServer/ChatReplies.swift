@@ -16,43 +16,29 @@ public struct ChatReplies: Sendable {
         } catch {
             throw ConfigurationError(key: "--templates", message: "the templates in '\(directory)' cannot be loaded: \(error)")
         }
-        for name in ["chat/report_received", "chat/group_bound", "chat/bind_refused"] where library.getTemplate(named: name) == nil {
-            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(name).mustache")
+        for template in ChatTemplate.allCases where library.getTemplate(named: template.rawValue) == nil {
+            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(template.rawValue).mustache")
         }
         self.timeZone = timeZone
     }
 
-    /// The answer to a message recorded as a report.
-    public func reportReceived(id: Int64, report: NewReport, handler: String?, now: Date) -> String? {
-        let acknowledgeBy = now.addingTimeInterval(Deadlines.acknowledge(report.urgency))
-        let values: [String: Any] = [
-            "id": id,
-            "category": report.category.chineseName,
-            "location": report.location.chineseDescription,
-            "urgency": report.urgency.chineseName,
-            "handler": handler ?? "",
-            "needsBuilding": report.location.building == nil,
-            "acknowledgeBy": clockTime(acknowledgeBy, relativeTo: now),
-        ]
-        return render("chat/report_received", values)
-    }
-
     /// The answer to a successful `绑定` command.
     public func groupBound(building: String, gridName: String?) -> String? {
-        render("chat/group_bound", ["building": building, "grid": gridName ?? ""])
+        render(.groupBound, ["building": building, "grid": gridName ?? ""])
     }
 
     /// The answer to a refused `绑定` command.
     public func bindRefused(_ reason: String) -> String? {
-        render("chat/bind_refused", ["reason": reason])
+        render(.bindRefused, ["reason": reason])
     }
 
-    private func render(_ template: String, _ values: [String: Any]) -> String? {
-        library.render(values, withTemplate: template)?.trimmingCharacters(in: .whitespacesAndNewlines)
+    /// Renders a template; nil only when the template renders to nothing.
+    public func render(_ template: ChatTemplate, _ values: [String: Any]) -> String? {
+        library.render(values, withTemplate: template.rawValue)?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `14:35`, or `11月22日 09:00` when not today in the community's time zone.
-    func clockTime(_ date: Date, relativeTo now: Date) -> String {
+    public func clockTime(_ date: Date, relativeTo now: Date) -> String {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = timeZone
         let parts = calendar.dateComponents([.month, .day, .hour, .minute], from: date)
@@ -60,4 +46,20 @@ public struct ChatReplies: Sendable {
         if calendar.isDate(date, inSameDayAs: now) { return time }
         return "\(parts.month ?? 0)月\(parts.day ?? 0)日 \(time)"
     }
+}
+
+/// The chat templates GridBot needs (`templates/chat/*.mustache`); all must exist at start.
+public enum ChatTemplate: String, CaseIterable, Sendable {
+    case reportReceived = "chat/report_received"
+    case reportDuplicate = "chat/report_duplicate"
+    case reportCard = "chat/report_card"
+    case reportAlert = "chat/report_alert"
+    case reportProgress = "chat/report_progress"
+    case reportReminder = "chat/report_reminder"
+    case reportEscalated = "chat/report_escalated"
+    case reportSupervisor = "chat/report_supervisor"
+    case commandDone = "chat/command_done"
+    case commandRefused = "chat/command_refused"
+    case groupBound = "chat/group_bound"
+    case bindRefused = "chat/bind_refused"
 }

@@ -14,6 +14,7 @@ public final class MessageProcessor: Service, Sendable {
     let store: SQLStore
     let parser: MessageParser
     let replies: ChatReplies
+    let desk: WorkOrderDesk
     let logger: Logger
     let now: @Sendable () -> Date
     let pollInterval: Duration
@@ -22,7 +23,7 @@ public final class MessageProcessor: Service, Sendable {
     private let loop = WorkLoop()
 
     public init(
-        store: SQLStore, parser: MessageParser, replies: ChatReplies, logger: Logger,
+        store: SQLStore, parser: MessageParser, replies: ChatReplies, desk: WorkOrderDesk, logger: Logger,
         now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2),
         onReplyQueued: @escaping @Sendable () -> Void = {}
     ) {
@@ -30,6 +31,7 @@ public final class MessageProcessor: Service, Sendable {
         self.store = store
         self.parser = parser
         self.replies = replies
+        self.desk = desk
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
@@ -65,30 +67,29 @@ public final class MessageProcessor: Service, Sendable {
         if stored.groupCode == nil, let building = Self.bindingCommand(stored.message.text, parser: parser) {
             return try await bind(stored, building: building)
         }
+        let moment = now()
+        switch try await desk.handleCommand(stored, now: moment) {
+        case .handled:
+            onReplyQueued()
+            return true
+        case .alreadyProcessed:
+            return false
+        case .notACommand:
+            break
+        }
         let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
         let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
         let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
-        var report: NewReport?
-        if parse.intent == .report, let category = parse.category, let urgency = parse.urgency {
-            report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
+        guard parse.intent == .report, let category = parse.category, let urgency = parse.urgency else {
+            // Questions, notices, chat and spam are recorded as such and left alone.
+            return try await store.completeProcessing(of: stored, intent: parse.intent, report: nil, at: moment, reply: { _ in nil }) != nil
         }
-        let moment = now()
-        var handler: String?
-        if let report { handler = try await handlerDescription(for: report) }
-        let replies = self.replies
-        let message = stored.message
-        let (newReport, handlerText) = (report, handler)
-        let outcome = try await store.completeProcessing(of: stored, intent: parse.intent, report: newReport, at: moment) { id in
-            guard let id, let report = newReport, let text = replies.reportReceived(id: id, report: report, handler: handlerText, now: moment) else { return nil }
-            return OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, replyTo: message.platformMessageID, replyURL: message.replyURL)
-        }
-        guard let outcome else { return false }
-        if let reportID = outcome.reportID {
-            logger.info("report recorded", metadata: [
-                "report.id": "\(reportID)", "report.category": "\(parse.category?.rawValue ?? "-")",
-                "report.urgency": "\(parse.urgency?.rawValue ?? "-")", "chat.platform": "\(stored.message.platform.rawValue)",
-            ])
-        }
+        let report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
+        guard let reportID = try await desk.intake(stored, report: report, now: moment) else { return false }
+        logger.info("report recorded", metadata: [
+            "report.id": "\(reportID)", "report.category": "\(category.rawValue)",
+            "report.urgency": "\(urgency.rawValue)", "chat.platform": "\(stored.message.platform.rawValue)",
+        ])
         onReplyQueued()
         return true
     }
@@ -126,16 +127,5 @@ public final class MessageProcessor: Service, Sendable {
         guard try await store.completeProcessing(of: stored, intent: .chat, report: nil, at: moment, reply: { _ in reply }) != nil else { return false }
         if reply != nil { onReplyQueued() }
         return true
-    }
-
-    /// Who acts on a report: the department of its category and the grid worker of its building.
-    private func handlerDescription(for report: NewReport) async throws -> String? {
-        var parts: [String] = []
-        if let department = try await store.department(for: report.category) { parts.append(department.name) }
-        if let code = report.location.building, let building = try await store.building(code: code),
-           let worker = try await store.gridStaff(gridCode: building.gridCode, role: .gridWorker).first {
-            parts.append("网格员\(worker.name)")
-        }
-        return parts.isEmpty ? nil : parts.joined(separator: "、")
     }
 }

@@ -66,14 +66,15 @@ public final class OutboundSender: Service, Sendable {
             return false
         }
         let failure: SendFailure?
+        var platformID: String?
         do {
-            try await sender.send(item.message, bot: bot)
+            platformID = try await sender.send(item.message, bot: bot)
             failure = nil
         } catch {
             failure = error
         }
         guard let error = failure else {
-            try await store.recordDelivery(id: item.id, state.succeeded(at: now().timeIntervalSince1970), error: nil)
+            try await store.recordDelivery(id: item.id, state.succeeded(at: now().timeIntervalSince1970), error: nil, platformMessageID: platformID)
             return true
         }
         let next: OutboundDelivery

@@ -108,7 +108,7 @@ extension SQLStore: CommunityStore {
                 try await upsert(db, "chat_groups", key: ["code"], [
                     "code": group.code, "name": group.name, "bot_code": group.botCode, "chat_id": group.chatID,
                     "kind": group.kind.rawValue, "building_code": group.buildingCode, "grid_code": group.gridCode,
-                    "department_code": group.departmentCode,
+                    "department_code": group.departmentCode, "post_url": group.postURL,
                 ])
             }
             for rule in seed.routingRules {
@@ -272,16 +272,105 @@ extension SQLStore: CommunityStore {
     public func chatGroup(botCode: String, chatID: String) async throws -> ChatGroup? {
         try await database.withConnection { db in
             guard let row = try await db.select()
-                .columns("code", "name", "bot_code", "chat_id", "kind", "building_code", "grid_code", "department_code")
+                .columns(Self.chatGroupColumns)
                 .from("chat_groups").where("bot_code", .equal, botCode).where("chat_id", .equal, chatID).first()
             else { return nil }
-            let kindText = try row.decode(column: "kind", as: String.self)
-            guard let kind = ChatGroupKind(rawValue: kindText) else { throw StoreError.corrupt("chat_groups.kind '\(kindText)'") }
-            return ChatGroup(
-                code: try row.decode(column: "code"), name: try row.decode(column: "name"),
-                botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"), kind: kind,
-                buildingCode: try row.decode(column: "building_code"), gridCode: try row.decode(column: "grid_code"),
-                departmentCode: try row.decode(column: "department_code"))
+            return try Self.chatGroup(row)
+        }
+    }
+
+    static let chatGroupColumns = ["code", "name", "bot_code", "chat_id", "kind", "building_code", "grid_code", "department_code", "post_url"]
+
+    static func chatGroup(_ row: any SQLRow) throws -> ChatGroup {
+        let kindText = try row.decode(column: "kind", as: String.self)
+        guard let kind = ChatGroupKind(rawValue: kindText) else { throw StoreError.corrupt("chat_groups.kind '\(kindText)'") }
+        return ChatGroup(
+            code: try row.decode(column: "code"), name: try row.decode(column: "name"),
+            botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"), kind: kind,
+            buildingCode: try row.decode(column: "building_code"), gridCode: try row.decode(column: "grid_code"),
+            departmentCode: try row.decode(column: "department_code"), postURL: try row.decode(column: "post_url"))
+    }
+
+    /// The chat groups of a kind for a grid or department (`grid_code` / `department_code`).
+    public func chatGroups(kind: ChatGroupKind, gridCode: String? = nil, departmentCode: String? = nil) async throws -> [ChatGroup] {
+        try await database.withConnection { db in
+            var query = db.select().columns(Self.chatGroupColumns).from("chat_groups").where("kind", .equal, kind.rawValue)
+            if let gridCode { query = query.where("grid_code", .equal, gridCode) }
+            if let departmentCode { query = query.where("department_code", .equal, departmentCode) }
+            return try await query.orderBy("code").all().map(Self.chatGroup)
+        }
+    }
+
+    /// A department by its code.
+    public func department(code: String) async throws -> Department? {
+        try await database.withConnection { db in
+            try await Self.department(code: code, on: db)
+        }
+    }
+
+    static func department(code: String, on db: any SQLDatabase) async throws -> Department? {
+        guard let row = try await db.select().columns("code", "name", "kind").from("departments")
+            .where("code", .equal, code).first() else { return nil }
+        let kindText = try row.decode(column: "kind", as: String.self)
+        guard let kind = DepartmentKind(rawValue: kindText) else { throw StoreError.corrupt("departments.kind '\(kindText)'") }
+        return Department(code: code, name: try row.decode(column: "name"), kind: kind)
+    }
+
+    /// Every department.
+    public func departments() async throws -> [Department] {
+        try await database.withConnection { db in
+            var found: [Department] = []
+            for row in try await db.select().column("code").from("departments").orderBy("code").all() {
+                if let department = try await Self.department(code: try row.decode(column: "code"), on: db) { found.append(department) }
+            }
+            return found
+        }
+    }
+
+    /// Every grid.
+    public func grids() async throws -> [Grid] {
+        try await database.withConnection { db in
+            var found: [Grid] = []
+            for row in try await db.select().column("code").from("grids").orderBy("code").all() {
+                if let grid = try await Self.grid(code: try row.decode(column: "code"), on: db) { found.append(grid) }
+            }
+            return found
+        }
+    }
+
+    /// A grid and the grids above it, innermost first.
+    public func gridChain(_ code: String) async throws -> [Grid] {
+        try await database.withConnection { db in
+            var chain: [Grid] = []
+            var current: String? = code
+            while let next = current, !chain.contains(where: { $0.code == next }), let grid = try await Self.grid(code: next, on: db) {
+                chain.append(grid)
+                current = grid.parentCode
+            }
+            return chain
+        }
+    }
+
+    /// The people of a department.
+    public func departmentStaff(_ departmentCode: String) async throws -> [Person] {
+        try await database.withConnection { db in
+            var found: [Person] = []
+            for row in try await db.select().column("code").from("people").where("department_code", .equal, departmentCode)
+                .where("role", .equal, Role.departmentStaff.rawValue).orderBy("code").all() {
+                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { found.append(person) }
+            }
+            return found
+        }
+    }
+
+    /// The community administrators.
+    public func communityAdmins() async throws -> [Person] {
+        try await database.withConnection { db in
+            var found: [Person] = []
+            for row in try await db.select().column("code").from("people").where("role", .equal, Role.communityAdmin.rawValue).orderBy("code").all() {
+                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { found.append(person) }
+            }
+            return found
         }
     }
 

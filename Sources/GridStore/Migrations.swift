@@ -27,6 +27,7 @@ public struct Migrator: Sendable {
             try await db.alter(table: "inbound_messages").column("reply_url", type: .text).run()
             try await db.alter(table: "outbound_messages").column("reply_url", type: .text).run()
         }),
+        Migration(version: 6, name: "work_orders", apply: WorkOrderSchema.create),
     ]
 
     let database: GridDatabase
@@ -257,5 +258,79 @@ enum OutboundSchema {
             .column("dedupe_key", type: .text, .unique)
             .run()
         try await db.create(index: "outbound_due").on("outbound_messages").column("state").column("not_before").run()
+    }
+}
+
+/// The closed loop: assignment and lifecycle facts on reports, the timeline, the reporters who
+/// hear every step, and the deadline stages the escalation service watches.
+enum WorkOrderSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        let zero = SQLColumnConstraintAlgorithm.default(0)
+        for column in ["assignee_grid", "department_code", "resolved_by"] {
+            try await db.alter(table: "reports").column(column, type: .text).run()
+        }
+        for column in ["rated", "reopened_by_rating"] {
+            try await db.alter(table: "reports").column(column, type: .bigint, .notNull, zero).run()
+        }
+        for column in ["merged_into", "assigned_at", "acknowledged_at", "resolved_at", "closed_at", "updated_at"] {
+            try await db.alter(table: "reports").column(column, type: .bigint).run()
+        }
+        // 时间轴: append-only, one row per step (who, in what role, did what, when, with what note).
+        try await db.create(table: "report_events")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("report_id", type: .bigint, .notNull, .references("reports", "id"))
+            .column("at", type: .bigint, .notNull)
+            .column("actor_code", type: .text, .notNull)
+            .column("actor_name", type: .text)
+            .column("actor_role", type: .text, .notNull)
+            .column("action", type: .text, .notNull)
+            .column("from_status", type: .text)
+            .column("to_status", type: .text)
+            .column("note", type: .text)
+            .run()
+        try await db.create(index: "report_events_report").on("report_events").column("report_id").run()
+        // Everyone told of a report's progress: its reporter and those of the duplicates merged in.
+        try await db.create(table: "report_reporters")
+            .column("report_id", type: .bigint, .notNull, .references("reports", "id"))
+            .column("platform", type: .text, .notNull)
+            .column("user_id", type: .text, .notNull)
+            .column("name", type: .text)
+            .column("bot_code", type: .text, .notNull)
+            .column("chat_id", type: .text, .notNull)
+            .column("message_id", type: .text)
+            .column("reply_url", type: .text)
+            // The report they reported first; a split sends them back to it.
+            .column("origin_report_id", type: .bigint, .notNull)
+            .column("joined_at", type: .bigint, .notNull)
+            .unique("report_id", "platform", "user_id")
+            .run()
+        try await db.create(index: "report_reporters_user").on("report_reporters").column("platform").column("user_id").run()
+        // One row per deadline stage; `ended_at` and `on_time` are written once, when it ends.
+        try await db.create(table: "report_stages")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("report_id", type: .bigint, .notNull, .references("reports", "id"))
+            .column("stage", type: .text, .notNull)
+            .column("grid_code", type: .text, .notNull)
+            .column("department_code", type: .text)
+            .column("started_at", type: .bigint, .notNull)
+            .column("due_at", type: .bigint, .notNull)
+            .column("remind_at", type: .bigint, .notNull)
+            .column("reminded", type: .bigint, .notNull, zero)
+            .column("escalation_level", type: .bigint, .notNull, zero)
+            .column("next_check_at", type: .bigint)
+            .column("ended_at", type: .bigint)
+            .column("outcome", type: .text)
+            .column("on_time", type: .bigint)
+            .run()
+        try await db.create(index: "report_stages_check").on("report_stages").column("next_check_at").run()
+        try await db.create(index: "report_stages_report").on("report_stages").column("report_id").run()
+        try await db.create(index: "reports_created").on("reports").column("created_at").run()
+        try await db.create(index: "reports_duplicates").on("reports").column("building").column("category").column("status").run()
+        // A card remembers its report, and its platform id once sent, so a reply to it finds the report.
+        try await db.alter(table: "outbound_messages").column("report_id", type: .bigint).run()
+        try await db.alter(table: "outbound_messages").column("platform_message_id", type: .text).run()
+        try await db.create(index: "outbound_platform_id").on("outbound_messages").column("platform_message_id").run()
+        // Chats GridBot posts into unprompted (WeCom and DingTalk group robots) need a webhook.
+        try await db.alter(table: "chat_groups").column("post_url", type: .text).run()
     }
 }

@@ -19,7 +19,8 @@ public protocol OutboundStore: Sendable {
     /// ran out) for `lease` seconds, oldest first.
     func claimDueOutbound(now: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbound]
     /// Records what happened to a claimed message.
-    func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?) async throws
+    /// `platformMessageID` is the platform's id of a sent message, where it gave one.
+    func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?, platformMessageID: String?) async throws
     /// When messages were sent into a chat since a moment (for the rate limit).
     func sendTimes(botCode: String, chatID: String, since: Date) async throws -> [Date]
     /// The state of one queued message: pending, sending, sent or dead.
@@ -99,9 +100,10 @@ extension SQLStore: OutboundStore {
         }
     }
 
-    public func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?) async throws {
+    public func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?, platformMessageID: String? = nil) async throws {
         try await database.withTransaction { db in
             let update = db.update("outbound_messages").where("id", .equal, id).set("lease_until", to: SQLLiteral.null)
+            if let platformMessageID { update.set("platform_message_id", to: platformMessageID) }
             switch delivery {
             case .pending(let attempts, let notBefore):
                 update.set("state", to: "pending").set("attempts", to: attempts).set("not_before", to: Int64(notBefore * 1000))

@@ -23,6 +23,15 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical (GRIDBOT_LOG_LEVEL; default info).")
     var logLevel: String?
 
+    @Option(help: "Deadline overrides, e.g. 'normal.resolve=5wd,emergency.acknowledge=10m' (GRIDBOT_DEADLINES; limits in m, h, d, wd).")
+    var deadlines: String?
+
+    @Option(help: "Working-day calendar file (GRIDBOT_CALENDAR; default the bundled mainland China calendar).")
+    var calendar: String?
+
+    @Option(name: .customLong("duplicate-window"), help: "How long an open report absorbs duplicates, e.g. 24h (GRIDBOT_DUPLICATE_WINDOW; default 24h).")
+    var duplicateWindow: String?
+
     /// Resolves flags over the environment over defaults, or exits with the key at fault.
     func resolve() throws -> AppConfiguration {
         var flags: [AppConfiguration.Key: String] = [:]
@@ -32,6 +41,9 @@ struct ConfigurationOptions: ParsableArguments {
         flags[.seed] = seed
         flags[.templates] = templates
         flags[.logLevel] = logLevel
+        flags[.deadlines] = deadlines
+        flags[.calendar] = calendar
+        flags[.duplicateWindow] = duplicateWindow
         do {
             return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {

@@ -74,6 +74,8 @@ public enum ReportAction: Sendable, Equatable {
     case close
     case reopen(reason: String)
     case merge(into: Int64)
+    /// Undoes a merge: the report is dispatched again on its own.
+    case split
     /// The reporter's answer to the satisfaction visit (回访).
     case rate(satisfied: Bool)
 }
@@ -220,6 +222,13 @@ public enum ReportLifecycle {
             guard state.status.isOpen else { throw .wrongState(state.status) }
             next.status = .merged
             return Transition(state: next, effects: [])
+
+        case .split:
+            guard staff else { throw .notAllowed("只有工作人员可以拆分") }
+            guard state.status == .merged else { throw .wrongState(state.status) }
+            next.status = .assigned
+            next.resolvedBy = nil
+            return Transition(state: next, effects: [.notifyReporters(.assigned)])
 
         case .rate(let satisfied):
             guard state.status == .closed else { throw .wrongState(state.status) }

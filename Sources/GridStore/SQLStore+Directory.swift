@@ -1,0 +1,68 @@
+import Foundation
+import GridCore
+import SQLKit
+
+extension SQLStore {
+    /// The whole community structure the closed loop decides with, read on one connection.
+    public func directory() async throws -> CommunityDirectory {
+        try await database.withConnection { db in
+            let grids = try await db.select().columns("code", "name", "community_code", "parent_code").from("grids").all().map { row in
+                Grid(code: try row.decode(column: "code"), name: try row.decode(column: "name"),
+                     communityCode: try row.decode(column: "community_code"), parentCode: try row.decode(column: "parent_code", as: String?.self))
+            }
+            var buildingGrids: [String: String] = [:]
+            for row in try await db.select().columns("code", "grid_code").from("buildings").all() {
+                buildingGrids[try row.decode(column: "code")] = try row.decode(column: "grid_code", as: String.self)
+            }
+            var departments: [Department] = []
+            for row in try await db.select().column("code").from("departments").orderBy("code").all() {
+                if let department = try await Self.department(code: try row.decode(column: "code"), on: db) { departments.append(department) }
+            }
+            var staff: [Person] = []
+            for row in try await db.select().column("code").from("people").where("role", .notEqual, Role.resident.rawValue).orderBy("code").all() {
+                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { staff.append(person) }
+            }
+            let groups = try await db.select().columns(Self.chatGroupColumns).from("chat_groups").orderBy("code").all().map(Self.chatGroup)
+            var bots: [Bot] = []
+            for row in try await db.select().columns("code", "platform", "settings").from("bots").all() {
+                let platformText = try row.decode(column: "platform", as: String.self)
+                guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("bots.platform '\(platformText)'") }
+                let settings = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "settings", as: String.self).utf8))
+                bots.append(Bot(code: try row.decode(column: "code"), platform: platform, settings: settings))
+            }
+            var routing: [String: String] = [:]
+            for row in try await db.select().columns("category", "department_code").from("routing_rules").all() {
+                routing[try row.decode(column: "category")] = try row.decode(column: "department_code", as: String.self)
+            }
+            return CommunityDirectory(grids: grids, buildingGrids: buildingGrids, departments: departments, staff: staff,
+                                      chatGroups: groups, bots: bots, routing: routing)
+        }
+    }
+
+    /// The report a card was about, from the platform id of the card a reply quotes.
+    public func reportForCard(botCode: String, chatID: String, platformMessageID: String) async throws -> Int64? {
+        try await database.withConnection { db in
+            try await WorkOrderTransaction(db: db).reportForCard(botCode: botCode, chatID: chatID, platformMessageID: platformMessageID)
+        }
+    }
+
+    /// The newest closed report someone reported (or joined) that they have not rated yet.
+    public func latestUnratedClosedReport(platform: ChatPlatform, userID: String) async throws -> Int64? {
+        try await database.withConnection { db in
+            let tx = WorkOrderTransaction(db: db)
+            for id in try await tx.reports(ofReporter: platform, userID: userID, statuses: [.closed]) {
+                if let order = try await tx.workOrder(id: id, lock: false), !order.rated { return id }
+            }
+            return nil
+        }
+    }
+}
+
+extension WorkOrderTransaction {
+    /// The photos (attachment keys) of the message a report came from.
+    public func attachments(messageID: Int64) async throws -> [String] {
+        guard let text = try await db.select().column("attachments").from("inbound_messages").where("id", .equal, messageID)
+            .first(decodingColumn: "attachments", as: String.self) else { return [] }
+        return try JSONDecoder().decode([String].self, from: Data(text.utf8))
+    }
+}
