@@ -33,8 +33,11 @@ public struct ChatReplies: Sendable {
     }
 
     /// Renders a template; nil only when the template renders to nothing.
+    /// Empty strings are left out, so `{{#value}}…{{/value}}` sections hide them (Mustache
+    /// otherwise treats any string as true).
     public func render(_ template: ChatTemplate, _ values: [String: Any]) -> String? {
-        library.render(values, withTemplate: template.rawValue)?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let present = values.filter { !(($0.value as? String)?.isEmpty ?? false) }
+        return library.render(present, withTemplate: template.rawValue)?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// `14:35`, or `11月22日 09:00` when not today in the community's time zone.

@@ -144,7 +144,7 @@ public struct WorkOrderDesk: Sendable {
         let photos = try await tx.attachments(messageID: order.messageID).count
         guard let card = replies.render(.reportCard, [
             "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
-            "location": order.location.chineseDescription, "text": order.text, "photos": photos, "assignee": route.description,
+            "location": order.location.chineseDescription, "text": order.text, "photos": photos > 0 ? "\(photos)" : "", "assignee": route.description,
             "acknowledgeBy": replies.clockTime(due.acknowledge, relativeTo: now), "resolveBy": replies.clockTime(due.resolve, relativeTo: now),
             "needsTriage": order.needsTriage, "alert": order.urgency == .emergency, "reassigned": reassigned ?? "",
         ]) else { return }
@@ -173,7 +173,7 @@ public struct WorkOrderDesk: Sendable {
     /// is not one. Refused and malformed commands get a one-line reply saying why.
     public func handleCommand(_ stored: StoredInboundMessage, now: Date) async throws -> CommandOutcome {
         let message = stored.message
-        guard var command = commands.command(in: message.text, allowWithoutNumber: message.quotedMessageID != nil) else { return .notACommand }
+        guard var command = commands.command(in: message.text) else { return .notACommand }
         let person = try await store.person(platform: message.platform, userID: message.senderID)
         if command.reportIDs.isEmpty, let quoted = message.quotedMessageID,
            let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
@@ -461,7 +461,7 @@ public struct WorkOrderDesk: Sendable {
         let due = deadlines(for: order.urgency, from: now)
         guard let card = replies.render(.reportCard, [
             "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
-            "location": order.location.chineseDescription, "text": order.text, "photos": 0, "assignee": route.description,
+            "location": order.location.chineseDescription, "text": order.text, "photos": "", "assignee": route.description,
             "acknowledgeBy": replies.clockTime(due.acknowledge, relativeTo: now), "resolveBy": replies.clockTime(due.resolve, relativeTo: now),
             "needsTriage": false, "alert": order.urgency == .emergency, "reassigned": reassigned,
         ]) else { return }

@@ -52,9 +52,10 @@ public struct ChatCommandParser: Sendable {
         self.words = words.sorted { $0.0.count > $1.0.count }
     }
 
-    /// The command in a message, or nil when it is not one. A command names its report(s) with
-    /// `#N`, unless the caller knows the report from a quoted card (`allowWithoutNumber`).
-    public func command(in text: String, allowWithoutNumber: Bool = false) -> ChatCommand? {
+    /// The command a message starts with, or nil when it does not start with one. The report
+    /// numbers may be missing: the caller decides whether a quoted card or the sender's latest
+    /// report stands in for them, or whether the message is ordinary chat after all.
+    public func command(in text: String) -> ChatCommand? {
         var rest = Self.fold(text)[...]
         // Leading @-mentions (`@GridBot `) are addressed to the bot, not part of the command.
         while rest.first == "@" {
@@ -75,7 +76,7 @@ public struct ChatCommandParser: Sendable {
             guard !ids.isEmpty, !rest.allSatisfy(Self.isSpace) else { return nil }
             verb = .supplement
         }
-        guard let verb, !ids.isEmpty || allowWithoutNumber || verb == .satisfied || verb == .dissatisfied else { return nil }
+        guard let verb else { return nil }
         var target: String?
         if verb == .transfer || verb == .assign {
             rest = rest.drop(while: { Self.isSpace($0) || Self.isPunctuation($0) })
