@@ -425,4 +425,32 @@ extension [QueuedOutbound] {
             #expect(stats.overdueNow >= 1, "#3 waits past its acknowledge deadline")
         }
     }
+
+    /// Ten acknowledgements of one report delivered at once: exactly one takes effect, the rest
+    /// are told it is already acknowledged (the report row is locked for each command).
+    @Test(arguments: TestBackend.allCases)
+    func concurrentCommandsOnOneReportApplyOnce(backend: TestBackend) async throws {
+        let loop = try await LoopHarness(backend)
+        try await loop.run { loop, client in
+            try await loop.say(client, Self.resident, in: "building-3", "2单元电梯坏了")
+            _ = try await loop.newMessages()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for index in 0..<10 {
+                    let body = #"{"message_id":"ack-\#(index)","chat_id":"staff-g01","sender":{"id":"worker01"},"text":"收到 #1","attachments":[]}"#
+                    let headers = GenericWebhookTests.signedHeaders(body, at: loop.clock.now())
+                    group.addTask {
+                        let response = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: headers, body: ByteBuffer(string: body))
+                        #expect(response.status == .ok)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try await loop.settle()
+            #expect(try await loop.timeline(1).filter { $0 == "acknowledge" }.count == 1)
+            let replies = try await loop.newMessages().texts(in: "staff-g01")
+            #expect(replies.count == 10, "every command is answered")
+            #expect(replies.filter { $0.contains("已签收 #1") }.count == 1)
+            #expect(replies.filter { $0.contains("当前状态为「已签收」") }.count == 9)
+        }
+    }
 }

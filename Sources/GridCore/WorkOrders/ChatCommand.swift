@@ -63,6 +63,7 @@ public struct ChatCommandParser: Sendable {
             rest = rest[end...].drop(while: Self.isSpace)
         }
         var ids = Self.numbers(&rest)
+        rest = rest.drop(while: Self.isSpace)
         var verb: CommandVerb?
         if let match = words.first(where: { rest.hasPrefix($0.word) }) {
             verb = match.verb

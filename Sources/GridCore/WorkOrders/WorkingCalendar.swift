@@ -122,6 +122,11 @@ public struct WorkingCalendarError: Error, Sendable, Equatable, CustomStringConv
     public var line: Int
     public var message: String
 
+    public init(line: Int, message: String) {
+        self.line = line
+        self.message = message
+    }
+
     public var description: String { line > 0 ? "line \(line): \(message)" : message }
 }
 
