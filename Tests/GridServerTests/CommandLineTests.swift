@@ -1,5 +1,9 @@
 import Foundation
+import GridCore
+import GridServer
+import GridStore
 import GridTestSupport
+import Logging
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -44,11 +48,11 @@ import FoundationNetworking
     @Test func helpDocumentsEveryCommand() throws {
         let help = try Self.run(["--help"])
         #expect(help.status == 0)
-        for command in ["serve", "migrate", "seed", "parse", "eval"] {
+        for command in ["serve", "migrate", "seed", "reports", "parse", "eval"] {
             #expect(help.output.contains(command), "\(command) missing from --help")
         }
         let serveHelp = try Self.run(["serve", "--help"])
-        for option in ["--host", "--port", "--database", "--seed", "--log-level", "GRIDBOT_DATABASE"] {
+        for option in ["--host", "--port", "--database", "--seed", "--log-level", "GRIDBOT_DATABASE", "--deadlines", "--calendar", "--duplicate-window"] {
             #expect(serveHelp.output.contains(option), "\(option) missing from serve --help")
         }
     }
@@ -124,5 +128,44 @@ import FoundationNetworking
         #expect(process.terminationStatus == 0)
         let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(log.contains("database closed"), "\(log)")
+    }
+
+    /// A supervisor reads a report's timeline and the period's numbers from the command line.
+    @Test func reportsShowTheTimelineAndTheNumbers() async throws {
+        let path = Self.temporaryDatabase()
+        var configuration = AppConfiguration()
+        configuration.database = .sqlite(path: path)
+        configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
+        configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path
+        let services = try await prepareServices(configuration, logger: Logger(label: "test"))
+        let message = InboundMessage(platform: .generic, botCode: "demo", chatID: "building-3", senderID: "resident.wangfang", senderName: "王芳",
+                                     text: "2单元电梯坏了 电话13912345678", sentAt: Date(), platformMessageID: "cli-1")
+        _ = try await services.store.record(message, groupCode: "chat-b3", receivedAt: Date())
+        let processor = MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk,
+                                         logger: Logger(label: "test"), now: { Date() })
+        #expect(try await processor.processPending() == 1)
+        try await services.database.shutdown()
+
+        let show = try Self.run(["reports", "show", "1", "--database", path, "--seed", "none"])
+        #expect(show.status == 0, "\(show.errors)")
+        #expect(show.output.contains("#1 电梯"))
+        #expect(show.output.contains("received"))
+        #expect(show.output.contains("assign → 已派单"))
+        #expect(show.output.contains("139****5678"), "phone numbers are masked")
+        #expect(!show.output.contains("13912345678"))
+        let missing = try Self.run(["reports", "show", "99", "--database", path, "--seed", "none"])
+        #expect(missing.status == 1)
+        #expect(missing.errors.contains("there is no report #99"))
+
+        let stats = try Self.run(["reports", "stats", "--json", "--from", "2020-01-01", "--to", "2099-01-01", "--database", path, "--seed", "none"])
+        #expect(stats.status == 0, "\(stats.errors)")
+        let numbers = try JSONSerialization.jsonObject(with: Data(stats.output.utf8)) as? [String: Any]
+        #expect(numbers?["total"] as? Int == 1)
+        #expect((numbers?["byCategory"] as? [String: Int])?["elevator"] == 1)
+        let bad = try Self.run(["reports", "stats", "--from", "yesterday", "--database", path])
+        #expect(bad.status == 2)
+        let badDeadline = try Self.run(["reports", "stats", "--deadlines", "normal.resolve=soon", "--database", path])
+        #expect(badDeadline.status == 2)
+        #expect(badDeadline.errors.contains("--deadlines"))
     }
 }
