@@ -221,18 +221,24 @@ extension SQLStore: CommunityStore {
         }
     }
 
+    /// A person from a `people` row (without chat identities).
+    static func person(_ row: any SQLRow) throws -> Person {
+        let code = try row.decode(column: "code", as: String.self)
+        let roleText = try row.decode(column: "role", as: String.self)
+        guard let role = Role(rawValue: roleText) else { throw StoreError.corrupt("people.role '\(roleText)' of \(code)") }
+        return Person(
+            code: code, name: try row.decode(column: "name"), role: role,
+            gridCode: try row.decode(column: "grid_code"), buildingCode: try row.decode(column: "building_code"),
+            departmentCode: try row.decode(column: "department_code"), householdCode: try row.decode(column: "household_code"),
+            merchantCode: try row.decode(column: "merchant_code"), phone: try row.decode(column: "phone"))
+    }
+
     static func person(code: String, on db: any SQLDatabase) async throws -> Person? {
         guard let row = try await db.select()
             .columns("code", "name", "role", "grid_code", "building_code", "department_code", "household_code", "merchant_code", "phone")
             .from("people").where("code", .equal, code).first()
         else { return nil }
-        let roleText = try row.decode(column: "role", as: String.self)
-        guard let role = Role(rawValue: roleText) else { throw StoreError.corrupt("people.role '\(roleText)' of \(code)") }
-        var person = Person(
-            code: try row.decode(column: "code"), name: try row.decode(column: "name"), role: role,
-            gridCode: try row.decode(column: "grid_code"), buildingCode: try row.decode(column: "building_code"),
-            departmentCode: try row.decode(column: "department_code"), householdCode: try row.decode(column: "household_code"),
-            merchantCode: try row.decode(column: "merchant_code"), phone: try row.decode(column: "phone"))
+        var person = try Self.person(row)
         let identities = try await db.select().columns("platform", "user_id").from("person_identities")
             .where("person_code", .equal, code).orderBy("platform").orderBy("user_id").all()
         person.identities = try identities.compactMap { row in

@@ -18,10 +18,21 @@ extension SQLStore {
             for row in try await db.select().column("code").from("departments").orderBy("code").all() {
                 if let department = try await Self.department(code: try row.decode(column: "code"), on: db) { departments.append(department) }
             }
-            var staff: [Person] = []
-            for row in try await db.select().column("code").from("people").where("role", .notEqual, Role.resident.rawValue).orderBy("code").all() {
-                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { staff.append(person) }
+            // Two queries for everyone with a role, however many there are.
+            var identities: [String: [ChatIdentity]] = [:]
+            for row in try await db.select().columns("platform", "user_id", "person_code").from("person_identities")
+                .orderBy("platform").orderBy("user_id").all() {
+                guard let platform = ChatPlatform(rawValue: try row.decode(column: "platform")) else { continue }
+                identities[try row.decode(column: "person_code"), default: []].append(ChatIdentity(platform: platform, userID: try row.decode(column: "user_id")))
             }
+            let staff = try await db.select()
+                .columns("code", "name", "role", "grid_code", "building_code", "department_code", "household_code", "merchant_code", "phone")
+                .from("people").where("role", .notEqual, Role.resident.rawValue).orderBy("code").all()
+                .map { row in
+                    var person = try Self.person(row)
+                    person.identities = identities[person.code] ?? []
+                    return person
+                }
             let groups = try await db.select().columns(Self.chatGroupColumns).from("chat_groups").orderBy("code").all().map(Self.chatGroup)
             var bots: [Bot] = []
             for row in try await db.select().columns("code", "platform", "settings").from("bots").all() {
