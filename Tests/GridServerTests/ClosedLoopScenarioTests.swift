@@ -453,4 +453,26 @@ extension [QueuedOutbound] {
             #expect(replies.filter { $0.contains("当前状态为「已签收」") }.count == 9)
         }
     }
+
+    /// A report with no building goes to the community grid (兜底); the reporter's `#N 3号楼`
+    /// supplement moves it to the building's grid with a new card.
+    @Test func aReportWithoutABuildingIsRoutedToTheCommunityUntilOneIsGiven() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            try await loop.say(client, "resident.chenlei", in: "community", "小区东门的路灯坏了，晚上黑漆漆的")
+            var queued = try await loop.newMessages()
+            #expect(queued.texts(in: "community").first?.contains("请补充楼号") == true)
+            #expect(queued.texts(in: "staff-hx").first?.contains("工单 #1") == true, "the community grid's staff chat gets the card")
+            #expect(try await loop.services.store.workOrder(id: 1)?.assigneeGrid == "HX")
+
+            try await loop.say(client, "resident.chenlei", in: "community", "#1 在12号楼旁边")
+            queued = try await loop.newMessages()
+            #expect(queued.texts(in: "community").first?.contains("已补充到 #1，位置：12号楼") == true)
+            #expect(queued.texts(in: "staff-g03").first?.contains("补充楼号后派单") == true)
+            let order = try #require(try await loop.services.store.workOrder(id: 1))
+            #expect(order.assigneeGrid == "G03")
+            #expect(order.location.building == "12")
+            #expect(try await loop.timeline(1) == ["received", "assign", "supplement", "assign"])
+        }
+    }
 }
