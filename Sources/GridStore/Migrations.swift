@@ -1,4 +1,5 @@
 import Logging
+import GridCore
 import SQLKit
 
 /// One versioned change to the schema. Versions only ever grow; a released migration never changes.
@@ -28,6 +29,7 @@ public struct Migrator: Sendable {
             try await db.alter(table: "outbound_messages").column("reply_url", type: .text).run()
         }),
         Migration(version: 6, name: "work_orders", apply: WorkOrderSchema.create),
+        Migration(version: 7, name: "ledger", apply: LedgerSchema.create),
     ]
 
     let database: GridDatabase
@@ -332,5 +334,44 @@ enum WorkOrderSchema {
         try await db.create(index: "outbound_platform_id").on("outbound_messages").column("platform_message_id").run()
         // Chats GridBot posts into unprompted (WeCom and DingTalk group robots) need a webhook.
         try await db.alter(table: "chat_groups").column("post_url", type: .text).run()
+    }
+}
+
+/// The points ledger: accounts with derived balances, append-only hash-chained transfers, and the
+/// chain head row every posting locks, so postings are serialised on every backend.
+enum LedgerSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "ledger_accounts")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("kind", type: .text, .notNull)
+            .column("may_go_negative", type: .bigint, .notNull)
+            // Derived from the transfers and checked against them by `gridbot ledger verify`.
+            .column("balance", type: .bigint, .notNull)
+            .column("created_at", type: .bigint, .notNull)
+            .run()
+        try await db.create(table: "ledger_transfers")
+            .column("seq", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("id", type: .text, .notNull, .unique)
+            .column("debit_account", type: .text, .notNull, .references("ledger_accounts", "code"))
+            .column("credit_account", type: .text, .notNull, .references("ledger_accounts", "code"))
+            .column("amount", type: .bigint, .notNull)
+            .column("code", type: .text, .notNull)
+            .column("reference", type: .text, .notNull)
+            // A transfer is reversed at most once.
+            .column("reverses", type: .text, .unique)
+            .column("at", type: .bigint, .notNull)
+            .column("prev_hash", type: .text, .notNull)
+            .column("hash", type: .text, .notNull)
+            .run()
+        try await db.create(index: "ledger_transfers_reference").on("ledger_transfers").column("code").column("reference").run()
+        try await db.create(index: "ledger_transfers_debit").on("ledger_transfers").column("debit_account").run()
+        try await db.create(index: "ledger_transfers_credit").on("ledger_transfers").column("credit_account").run()
+        try await db.create(table: "ledger_head")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: false))
+            .column("seq", type: .bigint, .notNull)
+            .column("hash", type: .text, .notNull)
+            .run()
+        try await db.insert(into: "ledger_head").columns("id", "seq", "hash")
+            .values(SQLBind(1), SQLBind(0), SQLBind(LedgerTransfer.genesisHash)).run()
     }
 }

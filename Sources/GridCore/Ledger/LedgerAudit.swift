@@ -1,0 +1,124 @@
+import Foundation
+
+/// A stored transfer as the audit reads it, with its place in the hash chain.
+public struct ChainedTransfer: Sendable, Equatable {
+    public var transfer: LedgerTransfer
+    public var atMilliseconds: Int64
+    public var previousHash: String
+    public var hash: String
+
+    public init(transfer: LedgerTransfer, atMilliseconds: Int64, previousHash: String, hash: String) {
+        self.transfer = transfer
+        self.atMilliseconds = atMilliseconds
+        self.previousHash = previousHash
+        self.hash = hash
+    }
+}
+
+/// An account as the audit reads it: its kind and the balance stored beside the transfers.
+public struct AuditedAccount: Sendable, Equatable {
+    public var code: String
+    public var kind: LedgerAccountKind
+    public var storedBalance: Int64
+
+    public init(code: String, kind: LedgerAccountKind, storedBalance: Int64) {
+        self.code = code
+        self.kind = kind
+        self.storedBalance = storedBalance
+    }
+}
+
+/// What `gridbot ledger verify` found.
+public struct LedgerAuditReport: Sendable, Equatable {
+    public var accounts = 0
+    public var transfers = 0
+    /// Points issued as task rewards, net of reversals.
+    public var pointsIssued: Int64 = 0
+    /// Points consumed at merchants, net of reversals.
+    public var pointsRedeemed: Int64 = 0
+    /// Points held for vouchers not yet redeemed or refunded.
+    public var pointsInEscrow: Int64 = 0
+    /// Every breach found, each naming what is wrong; empty when the ledger is sound.
+    public var breaches: [String] = []
+
+    public var isSound: Bool { breaches.isEmpty }
+}
+
+/// Checks a ledger from its stored parts alone: the chain, conservation, balances, limits,
+/// reversals, and that rewards and voucher settlements happened at most once.
+public enum LedgerAudit {
+    public static func audit(accounts: [AuditedAccount], transfers: [ChainedTransfer], headHash: String) -> LedgerAuditReport {
+        var report = LedgerAuditReport()
+        report.accounts = accounts.count
+        report.transfers = transfers.count
+        let kinds = Dictionary(accounts.map { ($0.code, $0.kind) }, uniquingKeysWith: { first, _ in first })
+        var running: [String: Int64] = [:]
+        var previous = LedgerTransfer.genesisHash
+        var seen: [String: LedgerTransfer] = [:]
+        var reversed: Set<String> = []
+        var rewards: [String: Int] = [:]
+        var settlements: [String: Int] = [:]
+        func breach(_ text: String) {
+            if report.breaches.count < 100 { report.breaches.append(text) }
+        }
+        for (index, entry) in transfers.enumerated() {
+            let transfer = entry.transfer
+            let position = "transfer \(index + 1) (\(transfer.id))"
+            if entry.previousHash != previous { breach("chain broken at \(position): it follows \(entry.previousHash.prefix(12)), not \(previous.prefix(12))") }
+            let recomputed = transfer.chainHash(previous: entry.previousHash, atMilliseconds: entry.atMilliseconds)
+            if recomputed != entry.hash { breach("chain broken at \(position): its content does not match its hash (changed after posting)") }
+            previous = entry.hash
+            if seen[transfer.id] != nil { breach("\(position): id used twice") }
+            seen[transfer.id] = transfer
+            if transfer.amount <= 0 { breach("\(position): amount \(transfer.amount) is not above zero") }
+            for account in [transfer.debitAccount, transfer.creditAccount] where kinds[account] == nil {
+                breach("\(position): account \(account) does not exist")
+            }
+            running[transfer.debitAccount, default: 0] -= transfer.amount
+            running[transfer.creditAccount, default: 0] += transfer.amount
+            if let kind = kinds[transfer.debitAccount], !kind.mayGoNegative, running[transfer.debitAccount, default: 0] < 0 {
+                breach("\(position): \(transfer.debitAccount) went below zero (\(running[transfer.debitAccount, default: 0]))")
+            }
+            let sign: Int = transfer.code == .reversal ? -1 : 1
+            var effective = transfer
+            if let target = transfer.reverses {
+                if let original = seen[target] {
+                    if original.debitAccount != transfer.creditAccount || original.creditAccount != transfer.debitAccount || original.amount != transfer.amount {
+                        breach("\(position): does not mirror the transfer \(target) it reverses")
+                    }
+                    effective = original
+                } else {
+                    breach("\(position): reverses \(target), which does not come before it")
+                }
+                if !reversed.insert(target).inserted { breach("\(position): \(target) reversed a second time") }
+            }
+            switch effective.code {
+            case .taskReward:
+                rewards[effective.reference, default: 0] += sign
+                report.pointsIssued += Int64(sign) * effective.amount
+            case .voucherRedeem, .voucherExpiryRefund:
+                settlements[effective.reference, default: 0] += sign
+                if effective.code == .voucherRedeem { report.pointsRedeemed += Int64(sign) * effective.amount }
+            case .voucherReserve, .adjustment, .reversal:
+                break
+            }
+        }
+        if previous != headHash { breach("the chain head \(headHash.prefix(12)) is not the last transfer's hash \(previous.prefix(12)) (transfers removed or added behind the ledger's back)") }
+        var total: Int64 = 0
+        for account in accounts {
+            total += account.storedBalance
+            let derived = running[account.code, default: 0]
+            if derived != account.storedBalance { breach("\(account.code): stored balance \(account.storedBalance) but its transfers sum to \(derived)") }
+            if !account.kind.mayGoNegative, account.storedBalance < 0 { breach("\(account.code): balance \(account.storedBalance) is below zero") }
+            if account.kind == .escrow { report.pointsInEscrow += account.storedBalance }
+        }
+        if total != 0 { breach("points are not conserved: all balances sum to \(total), not 0") }
+        for (reference, count) in rewards.sorted(by: { $0.key < $1.key }) where count > 1 {
+            breach("task reward \(reference) paid \(count) times")
+        }
+        for (reference, count) in settlements.sorted(by: { $0.key < $1.key }) where count > 1 {
+            breach("voucher \(reference) settled \(count) times")
+        }
+        return report
+    }
+}

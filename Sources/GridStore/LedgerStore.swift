@@ -1,0 +1,174 @@
+import Foundation
+import GridCore
+import SQLKit
+
+/// What posting a transfer did.
+public enum PostingOutcome: Sendable, Equatable {
+    /// Posted now.
+    case created
+    /// The same transfer was posted before (a retry): nothing changed.
+    case exists
+}
+
+/// The points ledger: double-entry, integer points, append-only and hash-chained. Balances are
+/// kept beside the transfers for speed and checked against them by `verifyLedger()`.
+extension SQLStore {
+    /// Opens an account if it does not exist yet.
+    public func openAccount(_ code: String, kind: LedgerAccountKind, at date: Date) async throws {
+        try await database.withTransaction { db in
+            try await LedgerTransaction(db: db).openAccount(code, kind: kind, at: date)
+        }
+    }
+
+    /// Posts a transfer in its own transaction.
+    @discardableResult
+    public func post(_ transfer: LedgerTransfer) async throws -> PostingOutcome {
+        try await database.withTransaction { db in
+            try await LedgerTransaction(db: db).post(transfer)
+        }
+    }
+
+    /// Reverses a transfer (once): a new transfer with the accounts swapped.
+    @discardableResult
+    public func reverse(_ transferID: String, reversalID: String, reason: String, at date: Date) async throws -> PostingOutcome {
+        try await database.withTransaction { db in
+            let tx = LedgerTransaction(db: db)
+            guard let original = try await tx.transfer(id: transferID) else { throw LedgerError.notFound(transferID) }
+            guard original.code != .reversal else { throw LedgerError.alreadyReversed(transferID) }
+            return try await tx.post(LedgerTransfer(
+                id: reversalID, debitAccount: original.creditAccount, creditAccount: original.debitAccount, amount: original.amount,
+                code: .reversal, reference: reason, reverses: transferID, at: date))
+        }
+    }
+
+    /// An account's balance (nil when it does not exist).
+    public func balance(of account: String) async throws -> Int64? {
+        try await database.withConnection { db in
+            try await db.select().column("balance").from("ledger_accounts").where("code", .equal, account)
+                .first(decodingColumn: "balance", as: Int64.self)
+        }
+    }
+
+    /// An account's transfers, newest first.
+    public func transfers(of account: String, limit: Int) async throws -> [LedgerTransfer] {
+        try await database.withConnection { db in
+            try await db.select().columns(LedgerTransaction.columns).from("ledger_transfers")
+                .where { $0.where("debit_account", .equal, account).orWhere("credit_account", .equal, account) }
+                .orderBy("seq", .descending).limit(limit).all().map(LedgerTransaction.transfer)
+        }
+    }
+
+    /// Every account with its stored balance and kind.
+    public func ledgerAccounts() async throws -> [(code: String, kind: LedgerAccountKind, balance: Int64)] {
+        try await database.withConnection { db in
+            try await db.select().columns("code", "kind", "balance").from("ledger_accounts").orderBy("code").all().map { row in
+                let kindText = try row.decode(column: "kind", as: String.self)
+                guard let kind = LedgerAccountKind(rawValue: kindText) else { throw StoreError.corrupt("ledger account kind '\(kindText)'") }
+                return (try row.decode(column: "code"), kind, try row.decode(column: "balance"))
+            }
+        }
+    }
+}
+
+/// Ledger writes inside a caller's transaction, so a posting commits together with whatever
+/// caused it (a task approval, a voucher issue) or not at all.
+public struct LedgerTransaction: Sendable {
+    let db: any SQLDatabase
+
+    public init(db: any SQLDatabase) {
+        self.db = db
+    }
+
+    static let columns = ["id", "debit_account", "credit_account", "amount", "code", "reference", "reverses", "at"]
+
+    static func transfer(_ row: any SQLRow) throws -> LedgerTransfer {
+        let codeText = try row.decode(column: "code", as: String.self)
+        guard let code = TransferCode(rawValue: codeText) else { throw StoreError.corrupt("ledger transfer code '\(codeText)'") }
+        return LedgerTransfer(
+            id: try row.decode(column: "id"), debitAccount: try row.decode(column: "debit_account"),
+            creditAccount: try row.decode(column: "credit_account"), amount: try row.decode(column: "amount"), code: code,
+            reference: try row.decode(column: "reference"), reverses: try row.decode(column: "reverses"),
+            at: SQLStore.date(try row.decode(column: "at")))
+    }
+
+    public func openAccount(_ code: String, kind: LedgerAccountKind, at date: Date) async throws {
+        try await db.insert(into: "ledger_accounts").columns("code", "kind", "may_go_negative", "balance", "created_at")
+            .values(SQLBind(code), SQLBind(kind.rawValue), SQLBind(kind.mayGoNegative ? 1 : 0), SQLBind(0), SQLBind(SQLStore.milliseconds(date)))
+            .ignoringConflicts(with: ["code"]).run()
+    }
+
+    public func transfer(id: String) async throws -> LedgerTransfer? {
+        try await db.select().columns(Self.columns).from("ledger_transfers").where("id", .equal, id).first().map(Self.transfer)
+    }
+
+    /// Posts a transfer: idempotent by id, refused when it would take an account that may not go
+    /// negative below zero. The chain head is locked first, so concurrent postings (and retries of
+    /// one id) queue behind each other on PostgreSQL as SQLite's write lock queues them.
+    public func post(_ transfer: LedgerTransfer) async throws -> PostingOutcome {
+        guard transfer.amount > 0 else { throw LedgerError.invalidAmount(transfer.amount) }
+        guard transfer.debitAccount != transfer.creditAccount else { throw LedgerError.sameAccount(transfer.debitAccount) }
+        guard let head = try await db.select().columns("seq", "hash").from("ledger_head").where("id", .equal, 1).for(.update).first() else {
+            throw StoreError.corrupt("the ledger has no chain head")
+        }
+        if let existing = try await self.transfer(id: transfer.id) {
+            guard existing.sameRequest(as: transfer) else { throw LedgerError.idReusedDifferently(transfer.id) }
+            return .exists
+        }
+        if let reversed = transfer.reverses {
+            guard try await self.transfer(id: reversed) != nil else { throw LedgerError.notFound(reversed) }
+            guard try await db.select().column("id").from("ledger_transfers").where("reverses", .equal, reversed).first() == nil else {
+                throw LedgerError.alreadyReversed(reversed)
+            }
+        }
+        // The balance rule is part of the write itself, never a read before it.
+        let debited = try await db.update("ledger_accounts")
+            .set(SQLIdentifier("balance"), to: SQLBinaryExpression(SQLColumn("balance"), .subtract, SQLBind(transfer.amount)))
+            .where("code", .equal, transfer.debitAccount)
+            .where { $0.where("may_go_negative", .equal, 1).orWhere("balance", .greaterThanOrEqual, transfer.amount) }
+            .returning("balance").all()
+        if debited.isEmpty {
+            guard let balance = try await db.select().column("balance").from("ledger_accounts").where("code", .equal, transfer.debitAccount)
+                .first(decodingColumn: "balance", as: Int64.self) else { throw LedgerError.accountNotFound(transfer.debitAccount) }
+            throw LedgerError.exceedsBalance(account: transfer.debitAccount, balance: balance, amount: transfer.amount)
+        }
+        let credited = try await db.update("ledger_accounts")
+            .set(SQLIdentifier("balance"), to: SQLBinaryExpression(SQLColumn("balance"), .add, SQLBind(transfer.amount)))
+            .where("code", .equal, transfer.creditAccount).returning("balance").all()
+        guard !credited.isEmpty else { throw LedgerError.accountNotFound(transfer.creditAccount) }
+
+        let previous = try head.decode(column: "hash", as: String.self)
+        let at = SQLStore.milliseconds(transfer.at)
+        let hash = transfer.chainHash(previous: previous, atMilliseconds: at)
+        try await db.insert(into: "ledger_transfers")
+            .columns("id", "debit_account", "credit_account", "amount", "code", "reference", "reverses", "at", "prev_hash", "hash")
+            .values(
+                SQLBind(transfer.id), SQLBind(transfer.debitAccount), SQLBind(transfer.creditAccount), SQLBind(transfer.amount),
+                SQLBind(transfer.code.rawValue), SQLBind(transfer.reference),
+                transfer.reverses.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind(at), SQLBind(previous), SQLBind(hash))
+            .run()
+        try await db.update("ledger_head").set("seq", to: try head.decode(column: "seq", as: Int64.self) + 1).set("hash", to: hash)
+            .where("id", .equal, 1).run()
+        return .created
+    }
+}
+
+extension SQLStore {
+    /// Audits the whole ledger (see `LedgerAudit`) from what is stored.
+    public func verifyLedger() async throws -> LedgerAuditReport {
+        try await database.withConnection { db in
+            let accounts = try await db.select().columns("code", "kind", "balance").from("ledger_accounts").orderBy("code").all().map { row in
+                let kindText = try row.decode(column: "kind", as: String.self)
+                guard let kind = LedgerAccountKind(rawValue: kindText) else { throw StoreError.corrupt("ledger account kind '\(kindText)'") }
+                return AuditedAccount(code: try row.decode(column: "code"), kind: kind, storedBalance: try row.decode(column: "balance"))
+            }
+            let transfers = try await db.select().columns(LedgerTransaction.columns + ["prev_hash", "hash"]).from("ledger_transfers")
+                .orderBy("seq").all().map { row in
+                    ChainedTransfer(transfer: try LedgerTransaction.transfer(row), atMilliseconds: try row.decode(column: "at"),
+                                    previousHash: try row.decode(column: "prev_hash"), hash: try row.decode(column: "hash"))
+                }
+            let head = try await db.select().column("hash").from("ledger_head").where("id", .equal, 1)
+                .first(decodingColumn: "hash", as: String.self) ?? ""
+            return LedgerAudit.audit(accounts: accounts, transfers: transfers, headHash: head)
+        }
+    }
+}
