@@ -4,6 +4,7 @@ import GridServer
 import GridStore
 import GridTestSupport
 import Logging
+import SQLKit
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -167,5 +168,36 @@ import FoundationNetworking
         let badDeadline = try Self.run(["reports", "stats", "--deadlines", "normal.resolve=soon", "--database", path])
         #expect(badDeadline.status == 2)
         #expect(badDeadline.errors.contains("--deadlines"))
+    }
+
+    /// `gridbot ledger verify` passes a sound ledger and names a breach, exiting non-zero.
+    @Test func ledgerVerifyPassesASoundLedgerAndNamesABreach() async throws {
+        let path = Self.temporaryDatabase()
+        let logger = Logger(label: "test")
+        let database = try GridDatabase.open(.sqlite(path: path), logger: logger)
+        try await Migrator(database: database, logger: logger).migrate(now: 0)
+        let store = SQLStore(database: database)
+        let day = Date(timeIntervalSince1970: 1_763_712_000)
+        try await store.openAccount(LedgerAccounts.issuance, kind: .issuance, at: day)
+        try await store.openAccount(LedgerAccounts.household("H1"), kind: .household, at: day)
+        try await store.post(LedgerTransfer(id: "r1", debitAccount: LedgerAccounts.issuance, creditAccount: LedgerAccounts.household("H1"),
+                                            amount: 10, code: .taskReward, reference: "T1:R1", at: day))
+        try await database.shutdown()
+
+        let sound = try Self.run(["ledger", "verify", "--database", path])
+        #expect(sound.status == 0, "\(sound.errors)")
+        #expect(sound.output.contains("2 accounts, 1 transfers"))
+        #expect(sound.output.contains("points issued 10"))
+        #expect(sound.output.contains("sound"))
+
+        let reopened = try GridDatabase.open(.sqlite(path: path), logger: logger)
+        try await reopened.withConnection { db in
+            try await db.update("ledger_accounts").set("balance", to: 1_000).where("code", .equal, "household:H1").run()
+        }
+        try await reopened.shutdown()
+        let broken = try Self.run(["ledger", "verify", "--database", path])
+        #expect(broken.status == 1)
+        #expect(broken.errors.contains("BREACH: household:H1: stored balance 1000 but its transfers sum to 10"))
+        #expect(broken.errors.contains("not conserved"))
     }
 }
