@@ -48,10 +48,7 @@ public final class DeadlineWatcher: Service, Sendable {
         while true {
             let moment = now()
             let due = try await store.dueStages(now: moment, limit: batchSize)
-            var progressed = 0
-            for stage in due where try await desk.checkStage(id: stage.id, now: moment) {
-                progressed += 1
-            }
+            let progressed = try await desk.checkStages(due.map(\.id), now: moment)
             steps += progressed
             if progressed > 0 { onMessagesQueued() }
             if due.count < batchSize || progressed == 0 { return steps }

@@ -82,7 +82,7 @@ public final class MessageProcessor: Service, Sendable {
         let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
         guard parse.intent == .report, let category = parse.category, let urgency = parse.urgency else {
             // Questions, notices, chat and spam are recorded as such and left alone.
-            return try await store.completeProcessing(of: stored, intent: parse.intent, report: nil, at: moment, reply: { _ in nil }) != nil
+            return try await store.finishProcessing(of: stored, intent: parse.intent, at: moment, reply: nil)
         }
         let report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
         guard let reportID = try await desk.intake(stored, report: report, now: moment) else { return false }
@@ -124,7 +124,7 @@ public final class MessageProcessor: Service, Sendable {
         }
         let moment = now()
         let reply = answer.map { OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: $0, replyTo: message.platformMessageID, replyURL: message.replyURL) }
-        guard try await store.completeProcessing(of: stored, intent: .chat, report: nil, at: moment, reply: { _ in reply }) != nil else { return false }
+        guard try await store.finishProcessing(of: stored, intent: .chat, at: moment, reply: reply) else { return false }
         if reply != nil { onReplyQueued() }
         return true
     }

@@ -73,7 +73,7 @@ public struct WorkOrderDesk: Sendable {
                 chatID: message.chatID, messageID: message.platformMessageID, replyURL: message.replyURL, originReportID: 0)
             let who = Self.actorFields(sender, senderID: message.senderID, senderName: message.senderName)
 
-            if let existingID = try await tx.openDuplicate(of: report, since: since), var existing = try await tx.workOrder(id: existingID) {
+            if let existingID = try await tx.openDuplicate(of: report, since: since), let existing = try await tx.workOrder(id: existingID) {
                 let id = try await tx.insertReport(from: stored, report, status: .merged, at: now)
                 guard var order = try await tx.workOrder(id: id) else { throw StoreError.corrupt("report \(id) vanished") }
                 order.mergedInto = existingID
@@ -87,7 +87,6 @@ public struct WorkOrderDesk: Sendable {
                 try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role, action: "received", toStatus: .received, note: message.text))
                 try await tx.append(ReportEvent(reportID: id, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "merged_into", fromStatus: .received, toStatus: .merged, note: "#\(existingID)"))
                 try await tx.append(ReportEvent(reportID: existingID, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "duplicate", fromStatus: existing.status, toStatus: existing.status, note: "#\(id) 重复反映，已合并：\(message.text)"))
-                existing.status = existing.status  // unchanged: the duplicate only adds a reporter
                 if let text = replies.render(.reportDuplicate, [
                     "id": existingID, "category": existing.category.chineseName, "location": existing.location.chineseDescription,
                     "status": existing.status.chineseName,
@@ -105,7 +104,7 @@ public struct WorkOrderDesk: Sendable {
             guard var order = try await tx.workOrder(id: id) else { throw StoreError.corrupt("report \(id) vanished") }
             let dispatch = try ReportLifecycle.apply(.assign(to: route.grid), to: order.state, by: .system)
             order.state = dispatch.state
-            try await dispatchOrder(&order, to: route, by: Self.systemFields, action: "assign", note: nil, directory: directory, tx: tx, keys: &keys, now: now)
+            try await dispatchOrder(&order, from: .received, to: route, by: Self.systemFields, action: "assign", note: nil, directory: directory, tx: tx, keys: &keys, now: now)
             let dueTimes = deadlines(for: order.urgency, from: now)
             if let text = replies.render(.reportReceived, [
                 "id": id, "category": report.category.chineseName, "location": report.location.chineseDescription,
@@ -124,23 +123,39 @@ public struct WorkOrderDesk: Sendable {
     /// Assigns a report to a route: saves it, starts its deadline stages, puts it on the
     /// timeline and posts the card to the route's chats.
     private func dispatchOrder(
-        _ order: inout WorkOrder, to route: Route, by actor: ActorFields, action: String, note: String?,
+        _ order: inout WorkOrder, from: ReportStatus, to route: Route, by actor: ActorFields, action: String, note: String?,
         directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date, reassigned: String? = nil
     ) async throws {
-        let from = try await tx.workOrder(id: order.id, lock: false)?.status
         order.assigneeGrid = route.grid
         order.departmentCode = route.department?.code
         order.assignedAt = now
         try await tx.save(order, at: now)
-        try await tx.endStages(reportID: order.id, outcome: action == "assign" ? "reassigned" : action, at: now)
-        let due = deadlines(for: order.urgency, from: now)
-        for (stage, dueAt) in [(DeadlineStage.acknowledge, due.acknowledge), (.resolve, due.resolve)] {
-            try await tx.startStage(stage, reportID: order.id, gridCode: route.grid, departmentCode: route.department?.code,
-                                    start: now, due: dueAt, remindAt: settings.policy.reminder(start: now, due: dueAt))
-        }
+        try await startStages(order, endingOpenOnesAs: action == "assign" ? "reassigned" : action, tx: tx, now: now)
         try await tx.append(ReportEvent(
             reportID: order.id, at: now, actorCode: actor.code, actorName: actor.name, actorRole: actor.role, action: action,
             fromStatus: from, toStatus: order.status, note: [route.description, note].compactMap { $0 }.joined(separator: "；")))
+        try await postCard(order, to: route, directory: directory, tx: tx, keys: &keys, now: now, reassigned: reassigned)
+    }
+
+    /// Ends a report's open stages and starts acknowledge and resolve stages from `now` for its
+    /// current assignment.
+    private func startStages(_ order: WorkOrder, endingOpenOnesAs outcome: String, tx: WorkOrderTransaction, now: Date) async throws {
+        try await tx.endStages(reportID: order.id, outcome: outcome, at: now)
+        let due = deadlines(for: order.urgency, from: now)
+        for (stage, dueAt) in [(DeadlineStage.acknowledge, due.acknowledge), (.resolve, due.resolve)] {
+            try await tx.startStage(stage, reportID: order.id, gridCode: order.assigneeGrid ?? "", departmentCode: order.departmentCode,
+                                    start: now, due: dueAt, remindAt: settings.policy.reminder(start: now, due: dueAt))
+        }
+    }
+
+    /// Posts a report's card to a route's chats (by default its current assignee's), with the
+    /// deadlines of stages starting now.
+    private func postCard(
+        _ order: WorkOrder, to route: Route? = nil, directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys,
+        now: Date, reassigned: String?
+    ) async throws {
+        let route = route ?? self.route(grid: order.assigneeGrid ?? directory.root ?? "", departmentCode: order.departmentCode, directory: directory)
+        let due = deadlines(for: order.urgency, from: now)
         let photos = try await tx.attachments(messageID: order.messageID).count
         guard let card = replies.render(.reportCard, [
             "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
@@ -206,11 +221,8 @@ public struct WorkOrderDesk: Sendable {
 
     private func refuseWithoutReport(_ stored: StoredInboundMessage, now: Date) async throws -> CommandOutcome {
         let text = replies.render(.commandRefused, ["id": "", "reason": "请注明工单号，例如「收到 #12」，或直接回复工单卡片"]) ?? ""
-        return try await store.withWorkOrders { tx in
-            guard try await tx.claim(stored, intent: .chat, at: now) else { return .alreadyProcessed }
-            try await tx.enqueue(Self.answer(stored.message, text), dedupeKey: "m\(stored.id):0", at: now)
-            return .handled
-        }
+        let finished = try await store.finishProcessing(of: stored, intent: .chat, at: now, reply: Self.answer(stored.message, text))
+        return finished ? .handled : .alreadyProcessed
     }
 
     /// Carries out one command inside the transaction; returns the reply for the sender or
@@ -267,7 +279,7 @@ public struct WorkOrderDesk: Sendable {
             } else {
                 _ = try apply(.transfer(to: route.grid, reason: command.note))
             }
-            try await dispatchOrder(&order, to: route, by: who, action: command.verb.rawValue, note: note, directory: directory, tx: tx, keys: &keys, now: now,
+            try await dispatchOrder(&order, from: before, to: route, by: who, action: command.verb.rawValue, note: note, directory: directory, tx: tx, keys: &keys, now: now,
                                     reassigned: command.verb == .transfer ? "由\(who.name ?? "工作人员")转办：\(command.note)" : "派单")
             return done("#\(id) 已\(command.verb == .assign ? "派" : "转办")至\(route.description)。")
 
@@ -311,7 +323,7 @@ public struct WorkOrderDesk: Sendable {
             let transition = try apply(.reopen(reason: command.note))
             order.closedAt = nil
             try await record("reopen")
-            try await restartStages(order, tx: tx, now: now)
+            try await startStages(order, endingOpenOnesAs: "reopened", tx: tx, now: now)
             try await carryOut(transition.effects, order: order, actorName: who.name, note: note, directory: directory, tx: tx, keys: &keys, now: now)
             try await postCard(order, directory: directory, tx: tx, keys: &keys, now: now, reassigned: "重新办理：\(command.note)")
             return done("#\(id) 已重新办理。")
@@ -353,7 +365,7 @@ public struct WorkOrderDesk: Sendable {
             try await tx.append(ReportEvent(reportID: target, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role,
                                             action: "split", note: "#\(id) 拆出（\(leaving.count) 位反映人）"))
             let route = routing(for: order.location, group: nil, category: order.category, directory: directory)
-            try await dispatchOrder(&order, to: route, by: who, action: "assign", note: "拆分后重新派单", directory: directory, tx: tx, keys: &keys, now: now, reassigned: "从 #\(target) 拆分")
+            try await dispatchOrder(&order, from: before, to: route, by: who, action: "assign", note: "拆分后重新派单", directory: directory, tx: tx, keys: &keys, now: now, reassigned: "从 #\(target) 拆分")
             try await carryOut(transition.effects.filter { if case .notifyReporters = $0 { false } else { true } }, order: order, actorName: who.name, note: nil, directory: directory, tx: tx, keys: &keys, now: now)
             return done("#\(id) 已从 #\(target) 拆分，重新派至\(route.description)。")
 
@@ -368,7 +380,7 @@ public struct WorkOrderDesk: Sendable {
             if transition.state.status == .assigned {
                 order.closedAt = nil
                 try await tx.save(order, at: now)
-                try await restartStages(order, tx: tx, now: now)
+                try await startStages(order, endingOpenOnesAs: "reopened", tx: tx, now: now)
                 try await carryOut(transition.effects, order: order, actorName: who.name, note: note, directory: directory, tx: tx, keys: &keys, now: now,
                                    supervisorWhat: "反映人回访不满意，已重新办理")
                 try await postCard(order, directory: directory, tx: tx, keys: &keys, now: now, reassigned: "回访不满意，重新办理")
@@ -386,7 +398,7 @@ public struct WorkOrderDesk: Sendable {
                     // The building was missing: the report moves to the building's grid.
                     let route = routing(for: order.location, group: nil, category: order.category, directory: directory)
                     if route.grid != order.assigneeGrid {
-                        try await dispatchOrder(&order, to: route, by: Self.systemFields, action: "assign", note: "补充楼号后派至\(code)", directory: directory, tx: tx, keys: &keys, now: now, reassigned: "补充楼号后派单")
+                        try await dispatchOrder(&order, from: order.status, to: route, by: Self.systemFields, action: "assign", note: "补充楼号后派至\(code)", directory: directory, tx: tx, keys: &keys, now: now, reassigned: "补充楼号后派单")
                     }
                     return done("已补充到 #\(id)，位置：\(order.location.chineseDescription)。")
                 }
@@ -444,32 +456,6 @@ public struct WorkOrderDesk: Sendable {
         }
     }
 
-    /// New acknowledge and resolve stages for a report that is worked on again.
-    private func restartStages(_ order: WorkOrder, tx: WorkOrderTransaction, now: Date) async throws {
-        try await tx.endStages(reportID: order.id, outcome: "reopened", at: now)
-        let due = deadlines(for: order.urgency, from: now)
-        let grid = order.assigneeGrid ?? ""
-        for (stage, dueAt) in [(DeadlineStage.acknowledge, due.acknowledge), (.resolve, due.resolve)] {
-            try await tx.startStage(stage, reportID: order.id, gridCode: grid, departmentCode: order.departmentCode,
-                                    start: now, due: dueAt, remindAt: settings.policy.reminder(start: now, due: dueAt))
-        }
-    }
-
-    /// Posts a report's card again to its current assignee's chats.
-    private func postCard(_ order: WorkOrder, directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date, reassigned: String) async throws {
-        let route = route(grid: order.assigneeGrid ?? directory.root ?? "", departmentCode: order.departmentCode, directory: directory)
-        let due = deadlines(for: order.urgency, from: now)
-        guard let card = replies.render(.reportCard, [
-            "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
-            "location": order.location.chineseDescription, "text": order.text, "photos": "", "assignee": route.description,
-            "acknowledgeBy": replies.clockTime(due.acknowledge, relativeTo: now), "resolveBy": replies.clockTime(due.resolve, relativeTo: now),
-            "needsTriage": false, "alert": order.urgency == .emergency, "reassigned": reassigned,
-        ]) else { return }
-        for chat in route.chats {
-            try await tx.enqueue(try post(card, to: chat, directory: directory), dedupeKey: keys.next(), reportID: order.id, at: now)
-        }
-    }
-
     private func done(_ text: String) -> String {
         replies.render(.commandDone, ["done": text]) ?? text
     }
@@ -480,11 +466,20 @@ public struct WorkOrderDesk: Sendable {
 
     // MARK: Deadlines
 
+    /// Reminds or escalates the stages that are still due at `now`, reading the community once;
+    /// returns how many it acted on (another worker may have got to some first).
+    public func checkStages(_ ids: [Int64], now: Date) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
+        let directory = try await store.directory()
+        var acted = 0
+        for id in ids where try await checkStage(id: id, now: now, directory: directory) { acted += 1 }
+        return acted
+    }
+
     /// Reminds or escalates one stage if it is still due at `now`; false when there was nothing
     /// to do (another worker did it, or the stage ended).
-    public func checkStage(id: Int64, now: Date) async throws -> Bool {
-        let directory = try await store.directory()
-        return try await store.withWorkOrders { tx in
+    private func checkStage(id: Int64, now: Date, directory: CommunityDirectory) async throws -> Bool {
+        try await store.withWorkOrders { tx in
             guard let stage = try await tx.dueStage(id: id, now: now) else { return false }
             guard let order = try await tx.workOrder(id: stage.reportID), order.status.isOpen else {
                 try await tx.endStages(reportID: stage.reportID, outcome: "closed", at: now)

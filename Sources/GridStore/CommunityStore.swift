@@ -180,15 +180,17 @@ extension SQLStore: CommunityStore {
         }
     }
 
+    static let gridColumns = ["code", "name", "community_code", "parent_code"]
+
     static func grid(code: String, on db: any SQLDatabase) async throws -> Grid? {
-        try await db.select().columns("code", "name", "community_code", "parent_code").from("grids")
-            .where("code", .equal, code).first()
-            .map { row in
-                Grid(
-                    code: try row.decode(column: "code"), name: try row.decode(column: "name"),
-                    communityCode: try row.decode(column: "community_code"),
-                    parentCode: try row.decode(column: "parent_code", as: String?.self))
-            }
+        try await db.select().columns(gridColumns).from("grids").where("code", .equal, code).first().map(grid)
+    }
+
+    static func grid(_ row: any SQLRow) throws -> Grid {
+        Grid(
+            code: try row.decode(column: "code"), name: try row.decode(column: "name"),
+            communityCode: try row.decode(column: "community_code"),
+            parentCode: try row.decode(column: "parent_code", as: String?.self))
     }
 
     public func person(platform: ChatPlatform, userID: String) async throws -> Person? {
@@ -201,24 +203,8 @@ extension SQLStore: CommunityStore {
     }
 
     public func gridStaff(gridCode: String, role: Role) async throws -> [Person] {
-        try await database.withConnection { db in
-            var found: [Person] = []
-            var current: String? = gridCode
-            var visited: Set<String> = []
-            // Walk outwards: a micro-grid without its own head answers to its parent grid's.
-            while let code = current, visited.insert(code).inserted, found.isEmpty {
-                let rows = try await db.select().column("code").from("people")
-                    .where("grid_code", .equal, code).where("role", .equal, role.rawValue)
-                    .orderBy("code").all()
-                for row in rows {
-                    if let person = try await Self.person(code: try row.decode(column: "code"), on: db) {
-                        found.append(person)
-                    }
-                }
-                current = try await Self.grid(code: code, on: db)?.parentCode
-            }
-            return found
-        }
+        // One rule for "who answers for this grid", shared with routing and escalation.
+        try await directory().people(role, nearest: gridCode)
     }
 
     /// A person from a `people` row (without chat identities).
@@ -249,30 +235,20 @@ extension SQLStore: CommunityStore {
     }
 
     public func department(for category: ReportCategory) async throws -> Department? {
-        try await database.withConnection { db in
-            for key in [category.rawValue, "*"] {
-                guard let rule = try await db.select().column("department_code").from("routing_rules")
-                    .where("category", .equal, key).first() else { continue }
-                let code = try rule.decode(column: "department_code", as: String.self)
-                guard let row = try await db.select().columns("code", "name", "kind").from("departments")
-                    .where("code", .equal, code).first() else { continue }
-                let kindText = try row.decode(column: "kind", as: String.self)
-                guard let kind = DepartmentKind(rawValue: kindText) else { throw StoreError.corrupt("departments.kind '\(kindText)'") }
-                return Department(code: code, name: try row.decode(column: "name"), kind: kind)
-            }
-            return nil
-        }
+        try await directory().department(for: category)
     }
 
     public func bot(code: String) async throws -> Bot? {
         try await database.withConnection { db in
-            guard let row = try await db.select().columns("code", "platform", "settings").from("bots")
-                .where("code", .equal, code).first() else { return nil }
-            let platformText = try row.decode(column: "platform", as: String.self)
-            guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("bots.platform '\(platformText)'") }
-            let settings = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "settings", as: String.self).utf8))
-            return Bot(code: code, platform: platform, settings: settings)
+            try await db.select().columns("code", "platform", "settings").from("bots").where("code", .equal, code).first().map(Self.bot)
         }
+    }
+
+    static func bot(_ row: any SQLRow) throws -> Bot {
+        let platformText = try row.decode(column: "platform", as: String.self)
+        guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("bots.platform '\(platformText)'") }
+        let settings = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "settings", as: String.self).utf8))
+        return Bot(code: try row.decode(column: "code"), platform: platform, settings: settings)
     }
 
     public func chatGroup(botCode: String, chatID: String) async throws -> ChatGroup? {
@@ -297,87 +273,14 @@ extension SQLStore: CommunityStore {
             departmentCode: try row.decode(column: "department_code"), postURL: try row.decode(column: "post_url"))
     }
 
-    /// The chat groups of a kind for a grid or department (`grid_code` / `department_code`).
-    public func chatGroups(kind: ChatGroupKind, gridCode: String? = nil, departmentCode: String? = nil) async throws -> [ChatGroup] {
-        try await database.withConnection { db in
-            var query = db.select().columns(Self.chatGroupColumns).from("chat_groups").where("kind", .equal, kind.rawValue)
-            if let gridCode { query = query.where("grid_code", .equal, gridCode) }
-            if let departmentCode { query = query.where("department_code", .equal, departmentCode) }
-            return try await query.orderBy("code").all().map(Self.chatGroup)
-        }
-    }
-
-    /// A department by its code.
-    public func department(code: String) async throws -> Department? {
-        try await database.withConnection { db in
-            try await Self.department(code: code, on: db)
-        }
-    }
-
     static func department(code: String, on db: any SQLDatabase) async throws -> Department? {
-        guard let row = try await db.select().columns("code", "name", "kind").from("departments")
-            .where("code", .equal, code).first() else { return nil }
+        try await db.select().columns("code", "name", "kind").from("departments").where("code", .equal, code).first().map(department)
+    }
+
+    static func department(_ row: any SQLRow) throws -> Department {
         let kindText = try row.decode(column: "kind", as: String.self)
         guard let kind = DepartmentKind(rawValue: kindText) else { throw StoreError.corrupt("departments.kind '\(kindText)'") }
-        return Department(code: code, name: try row.decode(column: "name"), kind: kind)
-    }
-
-    /// Every department.
-    public func departments() async throws -> [Department] {
-        try await database.withConnection { db in
-            var found: [Department] = []
-            for row in try await db.select().column("code").from("departments").orderBy("code").all() {
-                if let department = try await Self.department(code: try row.decode(column: "code"), on: db) { found.append(department) }
-            }
-            return found
-        }
-    }
-
-    /// Every grid.
-    public func grids() async throws -> [Grid] {
-        try await database.withConnection { db in
-            var found: [Grid] = []
-            for row in try await db.select().column("code").from("grids").orderBy("code").all() {
-                if let grid = try await Self.grid(code: try row.decode(column: "code"), on: db) { found.append(grid) }
-            }
-            return found
-        }
-    }
-
-    /// A grid and the grids above it, innermost first.
-    public func gridChain(_ code: String) async throws -> [Grid] {
-        try await database.withConnection { db in
-            var chain: [Grid] = []
-            var current: String? = code
-            while let next = current, !chain.contains(where: { $0.code == next }), let grid = try await Self.grid(code: next, on: db) {
-                chain.append(grid)
-                current = grid.parentCode
-            }
-            return chain
-        }
-    }
-
-    /// The people of a department.
-    public func departmentStaff(_ departmentCode: String) async throws -> [Person] {
-        try await database.withConnection { db in
-            var found: [Person] = []
-            for row in try await db.select().column("code").from("people").where("department_code", .equal, departmentCode)
-                .where("role", .equal, Role.departmentStaff.rawValue).orderBy("code").all() {
-                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { found.append(person) }
-            }
-            return found
-        }
-    }
-
-    /// The community administrators.
-    public func communityAdmins() async throws -> [Person] {
-        try await database.withConnection { db in
-            var found: [Person] = []
-            for row in try await db.select().column("code").from("people").where("role", .equal, Role.communityAdmin.rawValue).orderBy("code").all() {
-                if let person = try await Self.person(code: try row.decode(column: "code"), on: db) { found.append(person) }
-            }
-            return found
-        }
+        return Department(code: try row.decode(column: "code"), name: try row.decode(column: "name"), kind: kind)
     }
 
     /// Orders grids so that each parent comes before the grids nested in it.

@@ -48,26 +48,6 @@ extension SQLStore {
                 .first(decodingColumn: "balance", as: Int64.self)
         }
     }
-
-    /// An account's transfers, newest first.
-    public func transfers(of account: String, limit: Int) async throws -> [LedgerTransfer] {
-        try await database.withConnection { db in
-            try await db.select().columns(LedgerTransaction.columns).from("ledger_transfers")
-                .where { $0.where("debit_account", .equal, account).orWhere("credit_account", .equal, account) }
-                .orderBy("seq", .descending).limit(limit).all().map(LedgerTransaction.transfer)
-        }
-    }
-
-    /// Every account with its stored balance and kind.
-    public func ledgerAccounts() async throws -> [(code: String, kind: LedgerAccountKind, balance: Int64)] {
-        try await database.withConnection { db in
-            try await db.select().columns("code", "kind", "balance").from("ledger_accounts").orderBy("code").all().map { row in
-                let kindText = try row.decode(column: "kind", as: String.self)
-                guard let kind = LedgerAccountKind(rawValue: kindText) else { throw StoreError.corrupt("ledger account kind '\(kindText)'") }
-                return (try row.decode(column: "code"), kind, try row.decode(column: "balance"))
-            }
-        }
-    }
 }
 
 /// Ledger writes inside a caller's transaction, so a posting commits together with whatever

@@ -6,18 +6,13 @@ extension SQLStore {
     /// The whole community structure the closed loop decides with, read on one connection.
     public func directory() async throws -> CommunityDirectory {
         try await database.withConnection { db in
-            let grids = try await db.select().columns("code", "name", "community_code", "parent_code").from("grids").all().map { row in
-                Grid(code: try row.decode(column: "code"), name: try row.decode(column: "name"),
-                     communityCode: try row.decode(column: "community_code"), parentCode: try row.decode(column: "parent_code", as: String?.self))
-            }
+            let grids = try await db.select().columns(Self.gridColumns).from("grids").all().map(Self.grid)
             var buildingGrids: [String: String] = [:]
             for row in try await db.select().columns("code", "grid_code").from("buildings").all() {
                 buildingGrids[try row.decode(column: "code")] = try row.decode(column: "grid_code", as: String.self)
             }
-            var departments: [Department] = []
-            for row in try await db.select().column("code").from("departments").orderBy("code").all() {
-                if let department = try await Self.department(code: try row.decode(column: "code"), on: db) { departments.append(department) }
-            }
+            let departments = try await db.select().columns("code", "name", "kind").from("departments").orderBy("code").all()
+                .map(Self.department)
             // Two queries for everyone with a role, however many there are.
             var identities: [String: [ChatIdentity]] = [:]
             for row in try await db.select().columns("platform", "user_id", "person_code").from("person_identities")
@@ -34,13 +29,7 @@ extension SQLStore {
                     return person
                 }
             let groups = try await db.select().columns(Self.chatGroupColumns).from("chat_groups").orderBy("code").all().map(Self.chatGroup)
-            var bots: [Bot] = []
-            for row in try await db.select().columns("code", "platform", "settings").from("bots").all() {
-                let platformText = try row.decode(column: "platform", as: String.self)
-                guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("bots.platform '\(platformText)'") }
-                let settings = try JSONDecoder().decode([String: String].self, from: Data(try row.decode(column: "settings", as: String.self).utf8))
-                bots.append(Bot(code: try row.decode(column: "code"), platform: platform, settings: settings))
-            }
+            let bots = try await db.select().columns("code", "platform", "settings").from("bots").all().map(Self.bot)
             var routing: [String: String] = [:]
             for row in try await db.select().columns("category", "department_code").from("routing_rules").all() {
                 routing[try row.decode(column: "category")] = try row.decode(column: "department_code", as: String.self)
@@ -60,11 +49,7 @@ extension SQLStore {
     /// The newest closed report someone reported (or joined) that they have not rated yet.
     public func latestUnratedClosedReport(platform: ChatPlatform, userID: String) async throws -> Int64? {
         try await database.withConnection { db in
-            let tx = WorkOrderTransaction(db: db)
-            for id in try await tx.reports(ofReporter: platform, userID: userID, statuses: [.closed]) {
-                if let order = try await tx.workOrder(id: id, lock: false), !order.rated { return id }
-            }
-            return nil
+            try await WorkOrderTransaction(db: db).latestUnratedClosedReport(platform: platform, userID: userID)
         }
     }
 }

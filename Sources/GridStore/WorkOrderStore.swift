@@ -182,6 +182,9 @@ public struct WorkOrderTransaction: Sendable {
         return !claimed.isEmpty
     }
 
+    /// The dedupe key of the first message queued in answer to a stored message.
+    public static func replyKey(_ stored: StoredInboundMessage) -> String { "m\(stored.id):0" }
+
     /// Records a new report from a stored message and returns its number.
     public func insertReport(from stored: StoredInboundMessage, _ report: NewReport, status: ReportStatus, at date: Date) async throws -> Int64 {
         let message = stored.message
@@ -313,15 +316,16 @@ public struct WorkOrderTransaction: Sendable {
         return leaving
     }
 
-    /// The reports someone reported or joined, newest first, in the given statuses.
-    public func reports(ofReporter platform: ChatPlatform, userID: String, statuses: [ReportStatus]) async throws -> [Int64] {
+    /// The newest closed report someone reported (or joined) that they have not rated yet.
+    public func latestUnratedClosedReport(platform: ChatPlatform, userID: String) async throws -> Int64? {
         try await db.select().column(SQLColumn("id", table: "reports")).from("report_reporters")
             .join("reports", on: SQLColumn("id", table: "reports"), .equal, SQLColumn("report_id", table: "report_reporters"))
             .where(SQLColumn("platform", table: "report_reporters"), .equal, SQLBind(platform.rawValue))
             .where(SQLColumn("user_id", table: "report_reporters"), .equal, SQLBind(userID))
-            .where(SQLColumn("status", table: "reports"), .in, SQLBind.group(statuses.map(\.rawValue)))
-            .orderBy(SQLColumn("id", table: "reports") as any SQLExpression, SQLDirection.descending).all()
-            .map { try $0.decode(column: "id", as: Int64.self) }
+            .where(SQLColumn("status", table: "reports"), .equal, SQLBind(ReportStatus.closed.rawValue))
+            .where(SQLColumn("rated", table: "reports"), .equal, SQLBind(0))
+            .orderBy(SQLColumn("id", table: "reports") as any SQLExpression, SQLDirection.descending)
+            .limit(1).first(decodingColumn: "id", as: Int64.self)
     }
 
     /// The open report a new one duplicates: same building, category and (where both name one)

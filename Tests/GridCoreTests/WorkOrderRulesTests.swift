@@ -47,11 +47,11 @@ import Testing
     }
 
     @Test func badCalendarFilesNameTheLine() {
-        #expect(throws: WorkingCalendarError(line: 2, message: "'2026-13-01' is not a date (YYYY-MM-DD)")) {
+        #expect(throws: DataFileError(line: 2, message: "'2026-13-01' is not a date (YYYY-MM-DD)")) {
             try WorkingCalendar(parsing: "covers 2026 2026\nholiday 2026-13-01 x")
         }
-        #expect(throws: WorkingCalendarError.self) { try WorkingCalendar(parsing: "workday 2026-11-20 周五") }
-        #expect(throws: WorkingCalendarError.self) { try WorkingCalendar(parsing: "vacation 2026-11-20") }
+        #expect(throws: DataFileError.self) { try WorkingCalendar(parsing: "workday 2026-11-20 周五") }
+        #expect(throws: DataFileError.self) { try WorkingCalendar(parsing: "vacation 2026-11-20") }
     }
 }
 
@@ -126,7 +126,7 @@ import Testing
     }
 
     @Test func unknownVerbsInTheFileNameTheirLine() {
-        #expect(throws: WorkingCalendarError(line: 2, message: "unknown command verb 'finish'")) {
+        #expect(throws: DataFileError(line: 2, message: "unknown command verb 'finish'")) {
             try ChatCommandParser(parsing: "acknowledge 收到\nfinish 完成")
         }
     }

@@ -32,7 +32,7 @@ public struct ChatCommandParser: Sendable {
     /// The bundled command words.
     public static func bundled() throws -> ChatCommandParser {
         guard let url = Bundle.module.url(forResource: "commands", withExtension: "txt") else {
-            throw WorkingCalendarError(line: 0, message: "the bundled commands.txt is missing")
+            throw DataFileError(line: 0, message: "the bundled commands.txt is missing")
         }
         return try ChatCommandParser(parsing: String(contentsOf: url, encoding: .utf8))
     }
@@ -45,7 +45,7 @@ public struct ChatCommandParser: Sendable {
             let parts = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard let name = parts.first else { continue }
             guard let verb = CommandVerb(rawValue: name) else {
-                throw WorkingCalendarError(line: index + 1, message: "unknown command verb '\(name)'")
+                throw DataFileError(line: index + 1, message: "unknown command verb '\(name)'")
             }
             words += parts.dropFirst().map { ($0, verb) }
         }

@@ -23,7 +23,7 @@ public struct WorkingCalendar: Sendable {
     /// The mainland China calendar bundled with GridBot.
     public static func bundled(timeZone: TimeZone = .shanghai) throws -> WorkingCalendar {
         guard let url = Bundle.module.url(forResource: "calendar-cn", withExtension: "txt") else {
-            throw WorkingCalendarError(line: 0, message: "the bundled calendar-cn.txt is missing")
+            throw DataFileError(line: 0, message: "the bundled calendar-cn.txt is missing")
         }
         return try WorkingCalendar(contentsOf: url, timeZone: timeZone)
     }
@@ -33,7 +33,7 @@ public struct WorkingCalendar: Sendable {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw WorkingCalendarError(line: 0, message: "cannot read '\(url.path)': \(error.localizedDescription)")
+            throw DataFileError(line: 0, message: "cannot read '\(url.path)': \(error.localizedDescription)")
         }
         try self.init(parsing: text, timeZone: timeZone)
     }
@@ -45,7 +45,7 @@ public struct WorkingCalendar: Sendable {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let words = line.split(whereSeparator: \.isWhitespace).map(String.init)
             guard let keyword = words.first else { continue }
-            func fail(_ message: String) -> WorkingCalendarError { WorkingCalendarError(line: index + 1, message: message) }
+            func fail(_ message: String) -> DataFileError { DataFileError(line: index + 1, message: message) }
             func day(_ word: String) throws -> CalendarDay {
                 guard let day = CalendarDay(word) else { throw fail("'\(word)' is not a date (YYYY-MM-DD)") }
                 return day
@@ -76,7 +76,7 @@ public struct WorkingCalendar: Sendable {
             }
         }
         if let overlap = holidays.intersection(workdays).first {
-            throw WorkingCalendarError(line: 0, message: "\(overlap) is listed both as a holiday and as a working day")
+            throw DataFileError(line: 0, message: "\(overlap) is listed both as a holiday and as a working day")
         }
     }
 
@@ -115,19 +115,6 @@ public struct WorkingCalendar: Sendable {
         }
         return moment
     }
-}
-
-/// A mistake in a calendar file, with its line (0 when it is about the whole file).
-public struct WorkingCalendarError: Error, Sendable, Equatable, CustomStringConvertible {
-    public var line: Int
-    public var message: String
-
-    public init(line: Int, message: String) {
-        self.line = line
-        self.message = message
-    }
-
-    public var description: String { line > 0 ? "line \(line): \(message)" : message }
 }
 
 extension TimeZone {
