@@ -123,6 +123,17 @@ extension SQLStore: CommunityStore {
                     "valid_days": offer.validDays,
                 ], insertOnly: ["stock"])
             }
+            // Every household and merchant holds points; rewards come from the issuance account.
+            let ledger = LedgerTransaction(db: db)
+            let opened = Date()
+            try await ledger.openAccount(LedgerAccounts.issuance, kind: .issuance, at: opened)
+            try await ledger.openAccount(LedgerAccounts.escrow, kind: .escrow, at: opened)
+            for household in seed.households {
+                try await ledger.openAccount(LedgerAccounts.household(household.code), kind: .household, at: opened)
+            }
+            for merchant in seed.merchants {
+                try await ledger.openAccount(LedgerAccounts.merchant(merchant.code), kind: .merchant, at: opened)
+            }
             for task in seed.tasks {
                 try await upsert(db, "tasks", key: ["code"], [
                     "code": task.code, "title": task.title, "points": task.points, "slots": task.slots,

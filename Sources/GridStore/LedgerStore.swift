@@ -148,7 +148,18 @@ extension SQLStore {
                 }
             let head = try await db.select().column("hash").from("ledger_head").where("id", .equal, 1)
                 .first(decodingColumn: "hash", as: String.self) ?? ""
-            return LedgerAudit.audit(accounts: accounts, transfers: transfers, headHash: head)
+            var approved: [String: Int64] = [:]
+            for row in try await db.select().columns("task_code", "person_code", "reward_points").from("task_enrolments")
+                .where("status", .equal, EnrolmentStatus.approved.rawValue).all() {
+                let reference = PointsTransaction.rewardReference(task: try row.decode(column: "task_code"), person: try row.decode(column: "person_code"))
+                approved[reference] = try row.decode(column: "reward_points", as: Int64?.self) ?? 0
+            }
+            let vouchers = try await db.select().columns("code", "status", "points").from("vouchers").all().map { row in
+                let statusText = try row.decode(column: "status", as: String.self)
+                guard let status = VoucherStatus(rawValue: statusText) else { throw StoreError.corrupt("voucher status '\(statusText)'") }
+                return AuditedVoucher(reference: "voucher:\(try row.decode(column: "code", as: String.self))", status: status, points: try row.decode(column: "points"))
+            }
+            return LedgerAudit.audit(accounts: accounts, transfers: transfers, headHash: head, approvedRewards: approved, vouchers: vouchers)
         }
     }
 }

@@ -30,6 +30,7 @@ public struct Migrator: Sendable {
         }),
         Migration(version: 6, name: "work_orders", apply: WorkOrderSchema.create),
         Migration(version: 7, name: "ledger", apply: LedgerSchema.create),
+        Migration(version: 8, name: "points", apply: PointsSchema.create),
     ]
 
     let database: GridDatabase
@@ -373,5 +374,67 @@ enum LedgerSchema {
             .run()
         try await db.insert(into: "ledger_head").columns("id", "seq", "hash")
             .values(SQLBind(1), SQLBind(0), SQLBind(LedgerTransfer.genesisHash)).run()
+    }
+}
+
+/// Volunteer tasks and who took them, vouchers, and the server's own secrets.
+enum PointsSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        // Seeded tasks have no status or author: NULL reads as open, posted by the seed.
+        try await db.alter(table: "tasks").column("status", type: .text).run()
+        try await db.alter(table: "tasks").column("created_by", type: .text).run()
+        try await db.alter(table: "tasks").column("created_at", type: .bigint).run()
+        try await db.create(table: "task_enrolments")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+            .column("task_code", type: .text, .notNull, .references("tasks", "code"))
+            .column("person_code", type: .text, .notNull, .references("people", "code"))
+            .column("household_code", type: .text, .notNull, .references("households", "code"))
+            .column("status", type: .text, .notNull)
+            .column("note", type: .text)
+            .column("photos", type: .bigint, .notNull)
+            .column("reason", type: .text)
+            .column("reviewer_code", type: .text)
+            // The points paid on approval (the task's points then).
+            .column("reward_points", type: .bigint)
+            .column("signed_up_at", type: .bigint, .notNull)
+            .column("completed_at", type: .bigint)
+            .column("reviewed_at", type: .bigint)
+            // Where to tell the person of the review.
+            .column("platform", type: .text, .notNull)
+            .column("user_id", type: .text, .notNull)
+            .column("bot_code", type: .text, .notNull)
+            .column("chat_id", type: .text, .notNull)
+            .column("reply_url", type: .text)
+            .unique("task_code", "person_code")
+            .run()
+        try await db.create(table: "vouchers")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("offer_code", type: .text, .notNull, .references("offers", "code"))
+            .column("merchant_code", type: .text, .notNull, .references("merchants", "code"))
+            .column("household_code", type: .text, .notNull, .references("households", "code"))
+            .column("person_code", type: .text, .notNull, .references("people", "code"))
+            .column("points", type: .bigint, .notNull)
+            .column("value_fen", type: .bigint, .notNull)
+            .column("status", type: .text, .notNull)
+            .column("issued_at", type: .bigint, .notNull)
+            .column("expires_at", type: .bigint, .notNull)
+            .column("redeemed_at", type: .bigint)
+            .column("redeemed_by", type: .text)
+            .column("expired_at", type: .bigint)
+            // The request that issued it (a chat message), so a retry issues nothing new.
+            .column("request_key", type: .text, .notNull, .unique)
+            .column("platform", type: .text, .notNull)
+            .column("user_id", type: .text, .notNull)
+            .column("bot_code", type: .text, .notNull)
+            .column("chat_id", type: .text, .notNull)
+            .column("reply_url", type: .text)
+            .run()
+        try await db.create(index: "vouchers_household").on("vouchers").column("household_code").run()
+        try await db.create(index: "vouchers_due").on("vouchers").column("status").column("expires_at").run()
+        try await db.create(index: "vouchers_merchant").on("vouchers").column("merchant_code").column("redeemed_at").run()
+        try await db.create(table: "server_secrets")
+            .column("name", type: .text, .primaryKey(autoIncrement: false))
+            .column("value", type: .text, .notNull)
+            .run()
     }
 }

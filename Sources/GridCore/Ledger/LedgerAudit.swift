@@ -28,6 +28,20 @@ public struct AuditedAccount: Sendable, Equatable {
     }
 }
 
+/// A voucher as the audit reads it, to match against its transfers.
+public struct AuditedVoucher: Sendable, Equatable {
+    /// The reference its transfers carry (`voucher:XXXXX-XXXXX-C`).
+    public var reference: String
+    public var status: VoucherStatus
+    public var points: Int64
+
+    public init(reference: String, status: VoucherStatus, points: Int64) {
+        self.reference = reference
+        self.status = status
+        self.points = points
+    }
+}
+
 /// What `gridbot ledger verify` found.
 public struct LedgerAuditReport: Sendable, Equatable {
     public var accounts = 0
@@ -47,7 +61,15 @@ public struct LedgerAuditReport: Sendable, Equatable {
 /// Checks a ledger from its stored parts alone: the chain, conservation, balances, limits,
 /// reversals, and that rewards and voucher settlements happened at most once.
 public enum LedgerAudit {
-    public static func audit(accounts: [AuditedAccount], transfers: [ChainedTransfer], headHash: String) -> LedgerAuditReport {
+    ///
+    /// Given the approved enrolments (reward reference → points) and the vouchers, it also checks
+    /// that every approved task was paid exactly once and nothing else was paid as a task reward
+    /// (`task:` references), that every voucher was reserved once and settled as its status says
+    /// (at most once), and that escrow holds exactly the points of unused vouchers.
+    public static func audit(
+        accounts: [AuditedAccount], transfers: [ChainedTransfer], headHash: String,
+        approvedRewards: [String: Int64]? = nil, vouchers: [AuditedVoucher]? = nil
+    ) -> LedgerAuditReport {
         var report = LedgerAuditReport()
         report.accounts = accounts.count
         report.transfers = transfers.count
@@ -58,6 +80,8 @@ public enum LedgerAudit {
         var reversed: Set<String> = []
         var rewards: [String: Int] = [:]
         var settlements: [String: Int] = [:]
+        // Net count and amount of each code's transfers per reference, reversals subtracted.
+        var tallies: [TransferCode: [String: (count: Int, amount: Int64)]] = [:]
         func breach(_ text: String) {
             if report.breaches.count < 100 { report.breaches.append(text) }
         }
@@ -92,6 +116,8 @@ public enum LedgerAudit {
                 }
                 if !reversed.insert(target).inserted { breach("\(position): \(target) reversed a second time") }
             }
+            let tally = tallies[effective.code, default: [:]][effective.reference] ?? (0, 0)
+            tallies[effective.code, default: [:]][effective.reference] = (tally.count + sign, tally.amount + Int64(sign) * effective.amount)
             switch effective.code {
             case .taskReward:
                 rewards[effective.reference, default: 0] += sign
@@ -118,6 +144,51 @@ public enum LedgerAudit {
         }
         for (reference, count) in settlements.sorted(by: { $0.key < $1.key }) where count > 1 {
             breach("voucher \(reference) settled \(count) times")
+        }
+        func tally(_ code: TransferCode, _ reference: String) -> (count: Int, amount: Int64) { tallies[code]?[reference] ?? (0, 0) }
+        if let approvedRewards {
+            for (reference, points) in approvedRewards.sorted(by: { $0.key < $1.key }) {
+                let paid = tally(.taskReward, reference)
+                if paid.count != 1 { breach("approved task \(reference) was paid \(paid.count) times, not once") }
+                else if paid.amount != points { breach("approved task \(reference) was paid \(paid.amount) points, not \(points)") }
+            }
+            for (reference, paid) in (tallies[.taskReward] ?? [:]).sorted(by: { $0.key < $1.key })
+            where reference.hasPrefix("task:") && paid.count > 0 && approvedRewards[reference] == nil {
+                breach("task reward \(reference) was paid but no approved enrolment stands behind it")
+            }
+        }
+        if let vouchers {
+            var known: Set<String> = []
+            var unused: Int64 = 0
+            for voucher in vouchers.sorted(by: { $0.reference < $1.reference }) {
+                known.insert(voucher.reference)
+                let reserved = tally(.voucherReserve, voucher.reference)
+                if reserved.count != 1 || reserved.amount != voucher.points {
+                    breach("\(voucher.reference) was reserved \(reserved.count) times (\(reserved.amount) points), not once (\(voucher.points) points)")
+                }
+                let redeemed = tally(.voucherRedeem, voucher.reference).count
+                let refunded = tally(.voucherExpiryRefund, voucher.reference).count
+                let expected: (Int, Int) = switch voucher.status {
+                case .issued: (0, 0)
+                case .redeemed: (1, 0)
+                case .expired: (0, 1)
+                }
+                if (redeemed, refunded) != expected {
+                    breach("\(voucher.reference) is \(voucher.status.rawValue) but was redeemed \(redeemed) and refunded \(refunded) times")
+                }
+                if voucher.status == .issued { unused += voucher.points }
+            }
+            for code in [TransferCode.voucherReserve, .voucherRedeem, .voucherExpiryRefund] {
+                for (reference, moved) in (tallies[code] ?? [:]).sorted(by: { $0.key < $1.key })
+                where reference.hasPrefix("voucher:") && moved.count > 0 && !known.contains(reference) {
+                    breach("\(code.rawValue) for \(reference), which is not an issued voucher")
+                }
+            }
+            // What voucher transfers left in escrow must be what unused vouchers hold.
+            let held = (tallies[.voucherReserve] ?? [:]).filter { $0.key.hasPrefix("voucher:") }.values.reduce(Int64(0)) { $0 + $1.amount }
+                - [TransferCode.voucherRedeem, .voucherExpiryRefund].flatMap { (tallies[$0] ?? [:]).filter { $0.key.hasPrefix("voucher:") }.values }
+                    .reduce(Int64(0)) { $0 + $1.amount }
+            if held != unused { breach("voucher transfers leave \(held) points in escrow but unused vouchers hold \(unused)") }
         }
         return report
     }
