@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import GridChat
 import GridCore
@@ -24,10 +25,17 @@ public struct GridBotServices: Sendable {
     public var workOrders: WorkOrderSettings
     /// The chat command words.
     public var commands: ChatCommandParser
+    /// Signs vouchers' QR payloads (a secret kept in the database).
+    public let voucherKey: SymmetricKey
 
     /// The closed loop's desk over these services.
     public var desk: WorkOrderDesk {
         WorkOrderDesk(store: store, parser: parser, replies: replies, commands: commands, settings: workOrders, logger: logger)
+    }
+
+    /// The volunteer-points desk over these services.
+    public var pointsDesk: PointsDesk {
+        PointsDesk(store: store, parser: parser, replies: replies, voucherKey: voucherKey, logger: logger)
     }
 }
 
@@ -53,7 +61,8 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
         }
         let settings = WorkOrderSettings(policy: configuration.deadlines, calendar: calendar, duplicateWindow: configuration.duplicateWindow)
         return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies,
-                               workOrders: settings, commands: try ChatCommandParser.bundled())
+                               workOrders: settings, commands: try ChatCommandParser.bundled(),
+                               voucherKey: try await store.serverSecret(named: "voucher-signing"))
     } catch {
         try await database.shutdown()
         throw error
@@ -82,8 +91,8 @@ public func buildApplication(
     HealthController(database: services.database).addRoutes(to: router)
     let outbound = OutboundSender(store: services.store, sender: services.chatSender, logger: services.logger, now: services.now)
     let processor = MessageProcessor(
-        store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, logger: services.logger,
-        now: services.now, onReplyQueued: outbound.notify)
+        store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
+        logger: services.logger, now: services.now, onReplyQueued: outbound.notify)
     let watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(

@@ -15,6 +15,7 @@ public final class MessageProcessor: Service, Sendable {
     let parser: MessageParser
     let replies: ChatReplies
     let desk: WorkOrderDesk
+    let points: PointsDesk
     let logger: Logger
     let now: @Sendable () -> Date
     let pollInterval: Duration
@@ -23,7 +24,7 @@ public final class MessageProcessor: Service, Sendable {
     private let loop = WorkLoop()
 
     public init(
-        store: SQLStore, parser: MessageParser, replies: ChatReplies, desk: WorkOrderDesk, logger: Logger,
+        store: SQLStore, parser: MessageParser, replies: ChatReplies, desk: WorkOrderDesk, points: PointsDesk, logger: Logger,
         now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2),
         onReplyQueued: @escaping @Sendable () -> Void = {}
     ) {
@@ -32,6 +33,7 @@ public final class MessageProcessor: Service, Sendable {
         self.parser = parser
         self.replies = replies
         self.desk = desk
+        self.points = points
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
@@ -68,6 +70,15 @@ public final class MessageProcessor: Service, Sendable {
             return try await bind(stored, building: building)
         }
         let moment = now()
+        switch try await points.handle(stored, now: moment) {
+        case .handled:
+            onReplyQueued()
+            return true
+        case .alreadyProcessed:
+            return false
+        case .notACommand:
+            break
+        }
         switch try await desk.handleCommand(stored, now: moment) {
         case .handled:
             onReplyQueued()

@@ -576,10 +576,7 @@ public struct WorkOrderDesk: Sendable {
     /// A message into a group chat, unprompted: through the group's post URL where the platform
     /// needs one.
     func post(_ text: String, to group: ChatGroup, directory: CommunityDirectory) throws -> OutboundMessage {
-        guard let bot = directory.bots[group.botCode] else { throw StoreError.corrupt("chat group \(group.code) names unknown bot \(group.botCode)") }
-        var url = group.postURL
-        if let value = url, value.hasPrefix("env:") { url = environment[String(value.dropFirst(4))] }
-        return OutboundMessage(platform: bot.platform, botCode: bot.code, chatID: group.chatID, text: text, replyURL: url)
+        try directory.outbound(text, to: group, environment: environment)
     }
 
     /// The answer to a message, in its chat, quoting it.

@@ -39,7 +39,7 @@ final class LoopHarness: @unchecked Sendable {
         services.now = clock.now
         services.chatSender = recorder
         self.services = services
-        processor = MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk,
+        processor = MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
                                      logger: Logger(label: "test"), now: clock.now)
         watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: Logger(label: "test"), now: clock.now)
         outbound = OutboundSender(store: services.store, sender: recorder, logger: Logger(label: "test"), now: clock.now)

@@ -25,7 +25,7 @@ import Testing
     }
 
     static func processor(_ services: GridBotServices) -> MessageProcessor {
-        MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, logger: Logger(label: "test"), now: { Date() })
+        MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk, logger: Logger(label: "test"), now: { Date() })
     }
 
     @Test(arguments: TestBackend.allCases)
