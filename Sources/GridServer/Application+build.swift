@@ -94,6 +94,7 @@ public func buildApplication(
         store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
         logger: services.logger, now: services.now, onReplyQueued: outbound.notify)
     let watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
+    let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(
         router: router,
@@ -103,7 +104,7 @@ public func buildApplication(
     )
     // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
     // the database closes.
-    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor, watcher)
+    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor, watcher, expiry)
     return app
 }
 

@@ -200,8 +200,7 @@ public struct PointsDesk: Sendable {
             ]) ?? ""
             let done = approved ? "已通过 \(enrolment.personName) 的任务 \(code)，\(record.task.points) 积分已记入其家庭账户。" : "已驳回 \(enrolment.personName) 的任务 \(code)。"
             var messages = [WorkOrderDesk.answer(message, replies.render(.commandDone, ["done": done]) ?? done)]
-            messages.append(OutboundMessage(platform: enrolment.contact.platform, botCode: enrolment.contact.botCode, chatID: enrolment.contact.chatID,
-                                            text: notice, replyURL: enrolment.contact.replyURL))
+            messages.append(enrolment.contact.outbound(notice))
             return messages
 
         case .balance:
@@ -256,6 +255,35 @@ public struct PointsDesk: Sendable {
                 "expires": replies.clockTime(voucher.expiresAt, relativeTo: request.now), "points": voucher.points, "balance": balance,
                 "payload": VoucherTicket(code: voucher.code, expiresAt: voucher.expiresAt).payload(key: voucherKey),
             ])]
+        }
+    }
+
+    // MARK: Expiry
+
+    /// Expires every voucher past its time, refunding its points and telling its holder; each
+    /// in its own transaction, so two watchers or a restart never refund twice. Returns how many
+    /// it expired.
+    public func expireDue(now: Date, batchSize: Int = 100) async throws -> Int {
+        var expired = 0
+        while true {
+            let due = try await store.dueVouchers(now: now, limit: batchSize)
+            var round = 0
+            for code in due {
+                let done = try await store.withPoints { tx in
+                    guard let voucher = try await tx.expire(code, at: now) else { return false }
+                    let name = try await tx.personName(code: voucher.personCode) ?? ""
+                    if let text = replies.render(.voucherExpired, [
+                        "name": name, "title": voucher.offerTitle, "code": voucher.code.description,
+                        "expires": replies.clockTime(voucher.expiresAt, relativeTo: now), "points": voucher.points,
+                    ]) {
+                        try await tx.enqueue(voucher.contact.outbound(text), dedupeKey: "voucher-expired:\(voucher.code)", at: now)
+                    }
+                    return true
+                }
+                if done { round += 1 }
+            }
+            expired += round
+            if due.count < batchSize || round == 0 { return expired }
         }
     }
 
@@ -400,5 +428,12 @@ extension CommunityDirectory {
         var url = group.postURL
         if let value = url, value.hasPrefix("env:") { url = environment[String(value.dropFirst(4))] }
         return OutboundMessage(platform: bot.platform, botCode: bot.code, chatID: group.chatID, text: text, replyURL: url)
+    }
+}
+
+extension ChatContact {
+    /// A message to this person, in the chat they wrote from.
+    func outbound(_ text: String) -> OutboundMessage {
+        OutboundMessage(platform: platform, botCode: botCode, chatID: chatID, text: text, replyURL: replyURL)
     }
 }

@@ -498,6 +498,11 @@ public struct PointsTransaction: Sendable {
             .orderBy("seq", .descending).limit(limit).all().map(LedgerTransaction.transfer)
     }
 
+    /// A person's name.
+    public func personName(code: String) async throws -> String? {
+        try await db.select().column("name").from("people").where("code", .equal, code).first(decodingColumn: "name", as: String.self)
+    }
+
     public func balance(of account: String) async throws -> Int64? {
         try await db.select().column("balance").from("ledger_accounts").where("code", .equal, account).first(decodingColumn: "balance", as: Int64.self)
     }

@@ -4,6 +4,7 @@ import GridServer
 import GridStore
 import GridTestSupport
 import HummingbirdTesting
+import Logging
 import Testing
 
 /// Volunteer points as people use them in chat: a grid worker posts a task, residents take it,
@@ -136,6 +137,36 @@ import Testing
             #expect(replies[5].contains("请先回复「报名 T1」"))
             let tasks = try await loop.services.store.readingPoints { tx in try await tx.openTasks(today: "2026-11-18").map(\.task.code) }
             #expect(tasks == ["T1", "T2", "T3"])
+        }
+    }
+
+    @Test func anUnusedVoucherExpiresAndItsPointsComeBackOnce() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            for (resident, task) in [("resident.wangfang", "T2"), ("resident.liqiang", "T2"), ("resident.wangfang", "T3")] {
+                try await loop.say(client, resident, in: "building-3", "报名 \(task)")
+                try await loop.say(client, resident, in: "building-3", "完成 \(task)")
+            }
+            try await loop.say(client, "zheng.jianguo", in: "staff-hx", "通过 T2 @王芳")
+            try await loop.say(client, "zheng.jianguo", in: "staff-hx", "通过 T2 @李强")
+            try await loop.say(client, "zheng.jianguo", in: "staff-hx", "通过 T3 @王芳")
+            try await loop.say(client, "resident.wangfang", in: "building-3", "兑换 O3")
+            _ = try await loop.newMessages()
+            let household = LedgerAccounts.household("H-3-2-502")
+            #expect(try await loop.services.store.balance(of: household) == 5)
+
+            let watcher = VoucherExpiryWatcher(points: loop.services.pointsDesk, logger: Logger(label: "test"), now: loop.clock.now)
+            loop.clock.advance(13 * 86_400)
+            #expect(try await watcher.expireDue() == 0, "O3 is valid for 14 days")
+            loop.clock.advance(86_400)
+            #expect(try await watcher.expireDue() == 1)
+            #expect(try await watcher.expireDue() == 0, "a second pass refunds nothing")
+            #expect(try await loop.services.store.balance(of: household) == 55)
+            let notice = try #require(try await loop.newMessages().texts(in: "building-3").first)
+            #expect(notice.contains("王芳，您的5元早餐券") && notice.contains("50 积分已退回家庭账户"), "\(notice)")
+            let audit = try await loop.services.store.verifyLedger()
+            #expect(audit.isSound, "\(audit.breaches)")
+            #expect(audit.pointsInEscrow == 0)
         }
     }
 }
