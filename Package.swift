@@ -35,6 +35,7 @@ let package = Package(
             name: "GridCore",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
             resources: [.copy("Parsing/Resources/lexicon.txt"), .copy("Resources/calendar-cn.txt"), .copy("Resources/commands.txt")],
             swiftSettings: swiftSettings

@@ -25,6 +25,8 @@ public struct CommunitySeed: Sendable, Equatable {
     public var merchants: [Merchant] = []
     public var offers: [Offer] = []
     public var tasks: [VolunteerTask] = []
+    /// Sign-in passwords for the demo (`login person=MA1 password=…`); hashed when loaded.
+    public var logins: [SeedLogin] = []
 
     public init() {}
 
@@ -266,10 +268,16 @@ struct SeedParser {
                 buildingCode: try fields.optionalReference("building", kind: "building", into: &references))
             try define("task", task.code, record.line)
             seed.tasks.append(task)
+        case "login":
+            let login = SeedLogin(personCode: try fields.reference("person", kind: "person", into: &references),
+                                  password: try fields.required("password"))
+            guard login.password.count >= 8 else { throw fields.error("password", "a password needs at least 8 characters") }
+            try define("login", login.personCode, record.line)
+            seed.logins.append(login)
         default:
             throw SeedError(
                 file: fileName, line: record.line, field: nil,
-                message: "unknown record kind '\(record.kind)'; expected one of street, community, grid, building, household, department, person, bot, group, route, merchant, offer, task")
+                message: "unknown record kind '\(record.kind)'; expected one of street, community, grid, building, household, department, person, bot, group, route, merchant, offer, task, login")
         }
         try fields.finish()
     }
@@ -410,5 +418,17 @@ struct FieldReader {
         if let extra = record.fields.first(where: { unread[$0.key] != nil }) {
             throw error(extra.key, "a \(record.kind) has no such field")
         }
+    }
+}
+
+/// A demo sign-in: a person and the password they sign in with. A real community sets passwords
+/// with `gridbot accounts password`, never in a seed file.
+public struct SeedLogin: Sendable, Hashable {
+    public var personCode: String
+    public var password: String
+
+    public init(personCode: String, password: String) {
+        self.personCode = personCode
+        self.password = password
     }
 }

@@ -134,6 +134,15 @@ extension SQLStore: CommunityStore {
             for merchant in seed.merchants {
                 try await ledger.openAccount(LedgerAccounts.merchant(merchant.code), kind: .merchant, at: opened)
             }
+            // Demo passwords: set once, never over a password changed since. They are public (in
+            // the seed file), so a slow hash would protect nothing and only slow every load; real
+            // passwords (`gridbot accounts password`) get the full cost.
+            for login in seed.logins {
+                let hash = try PasswordHash.make(login.password, logN: PasswordHash.minimumLogN)
+                try await db.insert(into: "login_accounts").columns("person_code", "password_hash", "updated_at")
+                    .values(SQLBind(login.personCode), SQLBind(hash.description), SQLBind(Self.milliseconds(opened)))
+                    .ignoringConflicts(with: ["person_code"]).run()
+            }
             for task in seed.tasks {
                 try await upsert(db, "tasks", key: ["code"], [
                     "code": task.code, "title": task.title, "points": task.points, "slots": task.slots,

@@ -31,6 +31,7 @@ public struct Migrator: Sendable {
         Migration(version: 6, name: "work_orders", apply: WorkOrderSchema.create),
         Migration(version: 7, name: "ledger", apply: LedgerSchema.create),
         Migration(version: 8, name: "points", apply: PointsSchema.create),
+        Migration(version: 9, name: "accounts", apply: AccountSchema.create),
     ]
 
     let database: GridDatabase
@@ -435,6 +436,24 @@ enum PointsSchema {
         try await db.create(table: "server_secrets")
             .column("name", type: .text, .primaryKey(autoIncrement: false))
             .column("value", type: .text, .notNull)
+            .run()
+    }
+}
+
+/// Sign-in for staff and merchants: password hashes and API tokens (digests only).
+enum AccountSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "login_accounts")
+            .column("person_code", type: .text, .primaryKey(autoIncrement: false), .references("people", "code"))
+            .column("password_hash", type: .text, .notNull)
+            .column("updated_at", type: .bigint, .notNull)
+            .run()
+        try await db.create(table: "api_tokens")
+            .column("digest", type: .text, .primaryKey(autoIncrement: false))
+            .column("person_code", type: .text, .notNull, .references("people", "code"))
+            .column("label", type: .text, .notNull)
+            .column("created_at", type: .bigint, .notNull)
+            .column("revoked_at", type: .bigint)
             .run()
     }
 }

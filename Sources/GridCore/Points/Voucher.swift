@@ -109,9 +109,7 @@ public struct VoucherTicket: Sendable, Equatable {
         guard parts.count == 4, parts[0] == Self.prefix, let seconds = Int64(parts[2]) else { throw .notAPayload }
         let body = parts[0..<3].joined(separator: ".")
         let expected = Self.signature(body, key: key)
-        // Constant-time comparison of the signatures.
-        guard expected.utf8.count == parts[3].utf8.count,
-              zip(expected.utf8, parts[3].utf8).reduce(UInt8(0), { $0 | ($1.0 ^ $1.1) }) == 0 else { throw .forged }
+        guard constantTimeEqual(expected, String(parts[3])) else { throw .forged }
         do {
             code = try VoucherCode(reading: String(parts[1]))
         } catch {
@@ -130,8 +128,6 @@ public struct VoucherTicket: Sendable, Equatable {
     }
 
     static func signature(_ body: String, key: SymmetricKey) -> String {
-        let mac = HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key)
-        return Data(mac.prefix(16)).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(16)).base64URL
     }
 }
