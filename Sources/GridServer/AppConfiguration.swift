@@ -33,6 +33,9 @@ public struct AppConfiguration: Sendable {
     /// `--duplicate-window` / `GRIDBOT_DUPLICATE_WINDOW`: how long an open report absorbs new
     /// reports of the same building and category (m, h or d). Default `24h`.
     public var duplicateWindow: TimeInterval = 24 * 3600
+    /// `--session-lifetime` / `GRIDBOT_SESSION_LIFETIME`: how long a web sign-in lasts (m, h or
+    /// d). Default `12h`: a shift at the counter or the office.
+    public var sessionLifetime: TimeInterval = 12 * 3600
 
     public init() {}
 
@@ -47,6 +50,7 @@ public struct AppConfiguration: Sendable {
         case deadlines
         case calendar
         case duplicateWindow = "duplicate-window"
+        case sessionLifetime = "session-lifetime"
 
         /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
         public var environmentName: String {
@@ -110,6 +114,11 @@ public struct AppConfiguration: Sendable {
         case .duplicateWindow:
             guard case .seconds(let seconds)? = TimeLimit(text) else { throw fail("'\(text)' is not a duration such as 30m, 24h or 2d") }
             duplicateWindow = TimeInterval(seconds)
+        case .sessionLifetime:
+            guard case .seconds(let seconds)? = TimeLimit(text), seconds >= 60, seconds <= 30 * 86_400 else {
+                throw fail("'\(text)' is not a duration from 1m to 30d, such as 12h")
+            }
+            sessionLifetime = TimeInterval(seconds)
         }
     }
 }

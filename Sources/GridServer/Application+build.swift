@@ -27,6 +27,8 @@ public struct GridBotServices: Sendable {
     public var commands: ChatCommandParser
     /// Signs vouchers' QR payloads (a secret kept in the database).
     public let voucherKey: SymmetricKey
+    /// Signs session cookies and CSRF tokens (a secret kept in the database).
+    public let sessionKey: SymmetricKey
 
     /// The closed loop's desk over these services.
     public var desk: WorkOrderDesk {
@@ -62,7 +64,8 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
         let settings = WorkOrderSettings(policy: configuration.deadlines, calendar: calendar, duplicateWindow: configuration.duplicateWindow)
         return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies,
                                workOrders: settings, commands: try ChatCommandParser.bundled(),
-                               voucherKey: try await store.serverSecret(named: "voucher-signing"))
+                               voucherKey: try await store.serverSecret(named: "voucher-signing"),
+                               sessionKey: try await store.serverSecret(named: "session-signing"))
     } catch {
         try await database.shutdown()
         throw error
@@ -94,6 +97,11 @@ public func buildApplication(
         store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
         logger: services.logger, now: services.now, onReplyQueued: outbound.notify)
     let watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
+    let sessions = WebSessions(store: services.store, key: services.sessionKey, lifetime: services.configuration.sessionLifetime, now: services.now)
+    CounterController(
+        store: services.store, sessions: sessions, pages: WebPages(replies: services.replies),
+        counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
+    ).addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(

@@ -3,7 +3,8 @@ import GridCore
 import GridStore
 import Mustache
 
-/// What GridBot says in chats, rendered from the Mustache templates in `templates/chat`.
+/// What GridBot says in chats, rendered from the Mustache templates in `templates/chat` (the same
+/// library also holds the web pages in `templates/web`).
 public struct ChatReplies: Sendable {
     let library: MustacheLibrary
     let timeZone: TimeZone
@@ -16,8 +17,9 @@ public struct ChatReplies: Sendable {
         } catch {
             throw ConfigurationError(key: "--templates", message: "the templates in '\(directory)' cannot be loaded: \(error)")
         }
-        for template in ChatTemplate.allCases where library.getTemplate(named: template.rawValue) == nil {
-            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(template.rawValue).mustache")
+        let needed = ChatTemplate.allCases.map(\.rawValue) + WebTemplate.allCases.map(\.rawValue) + ["web/head"]
+        for name in needed where library.getTemplate(named: name) == nil {
+            throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(name).mustache")
         }
         self.timeZone = timeZone
     }

@@ -87,7 +87,7 @@ public struct OfferRecord: Sendable, Equatable {
 }
 
 /// One day of a merchant's settlement statement.
-public struct StatementLine: Sendable, Equatable {
+public struct StatementLine: Sendable, Equatable, Codable {
     /// `YYYY-MM-DD` in the community's time zone.
     public var day: String
     public var vouchers: Int
@@ -496,6 +496,11 @@ public struct PointsTransaction: Sendable {
         try await db.select().columns(LedgerTransaction.columns).from("ledger_transfers")
             .where { $0.where("debit_account", .equal, account).orWhere("credit_account", .equal, account) }
             .orderBy("seq", .descending).limit(limit).all().map(LedgerTransaction.transfer)
+    }
+
+    /// A merchant's name.
+    public func merchantName(code: String) async throws -> String? {
+        try await db.select().column("name").from("merchants").where("code", .equal, code).first(decodingColumn: "name", as: String.self)
     }
 
     /// A person's name.

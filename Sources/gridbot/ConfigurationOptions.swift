@@ -32,6 +32,9 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("duplicate-window"), help: "How long an open report absorbs duplicates, e.g. 24h (GRIDBOT_DUPLICATE_WINDOW; default 24h).")
     var duplicateWindow: String?
 
+    @Option(name: .customLong("session-lifetime"), help: "How long a web sign-in lasts, e.g. 12h (GRIDBOT_SESSION_LIFETIME; default 12h).")
+    var sessionLifetime: String?
+
     /// Resolves flags over the environment over defaults, or exits with the key at fault.
     func resolve() throws -> AppConfiguration {
         var flags: [AppConfiguration.Key: String] = [:]
@@ -44,6 +47,7 @@ struct ConfigurationOptions: ParsableArguments {
         flags[.deadlines] = deadlines
         flags[.calendar] = calendar
         flags[.duplicateWindow] = duplicateWindow
+        flags[.sessionLifetime] = sessionLifetime
         do {
             return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {

@@ -62,7 +62,7 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
 
 /// A signed, expiring session: `<person>.<expiry>.<nonce>.<signature>`, kept in a cookie. The
 /// signature (HMAC-SHA256) covers the rest, so a changed person or expiry is refused; the nonce
-/// makes each sign-in's CSRF token different.
+/// makes every sign-in's value different.
 public struct SessionToken: Sendable, Equatable {
     public var personCode: String
     public var expiresAt: Date
@@ -97,12 +97,8 @@ public struct SessionToken: Sendable, Equatable {
         self.init(personCode: code, expiresAt: expiry, nonce: parts[2])
     }
 
-    /// The token a form of this session must carry (double-submit, bound to the session).
-    public func csrfToken(key: SymmetricKey) -> String {
-        Self.mac("csrf.\(nonce)", key: key)
-    }
-
-    static func mac(_ text: String, key: SymmetricKey) -> String {
+    /// HMAC-SHA256 of a text, base64url.
+    public static func mac(_ text: String, key: SymmetricKey) -> String {
         Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64URL
     }
 }

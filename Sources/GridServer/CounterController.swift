@@ -1,0 +1,285 @@
+import Foundation
+import GridCore
+import GridStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Sign-in, and the merchant counter: a phone-sized page and a JSON API to look up and consume
+/// vouchers and to read the settlement statement. Every route needs a signed-in merchant, and a
+/// merchant only ever sees and consumes its own vouchers.
+struct CounterController: Sendable {
+    let store: SQLStore
+    let sessions: WebSessions
+    let pages: WebPages
+    let counter: VoucherCounter
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/login") { request, _ in loginPage(request, next: request.uri.queryParameters["next"].map(String.init)) }
+        router.post("/login") { request, _ in try await signIn(request) }
+        router.post("/logout") { request, _ in
+            let fields = try await formFields(request)
+            try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
+            return WebPages.redirect(to: "/login", cookies: [sessions.expiredSessionCookie(secure: WebSessions.isSecure(request))])
+        }
+        router.get("/counter") { request, _ in
+            guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter") }
+            return try await counterPage(request, merchant: merchant)
+        }
+        router.post("/counter/lookup") { request, _ in try await counterAction(request, redeem: false) }
+        router.post("/counter/redeem") { request, _ in try await counterAction(request, redeem: true) }
+        router.get("/counter/statement") { request, _ in
+            guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter/statement") }
+            let period = try period(request)
+            let lines = try await statement(merchant, period)
+            let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
+            return pages.page(.statement, [
+                "merchant": try await merchantName(merchant), "person": merchant.person.name, "csrf": sessions.csrfToken(nonce: nonce),
+                "from": period.fromDay, "to": period.toDay, "lines": lines.map(Self.line), "totals": Self.line(Self.total(lines)),
+                "empty": lines.isEmpty,
+            ], cookies: cookie.map { [$0] } ?? [])
+        }
+
+        router.post("/api/v1/merchant/vouchers/lookup") { request, _ in
+            let (merchant, body) = try await apiRequest(request)
+            do {
+                return try Self.json(VoucherJSON(try await counter.lookup(body.code, merchant: merchant.merchantCode)))
+            } catch let problem as CounterProblem {
+                return try Self.json(ProblemJSON(problem), status: problem.status)
+            }
+        }
+        router.post("/api/v1/merchant/vouchers/redeem") { request, _ in
+            let (merchant, body) = try await apiRequest(request)
+            do {
+                return try Self.json(VoucherJSON(try await counter.redeem(body.code, merchant: merchant.merchantCode, by: merchant.person, now: now())))
+            } catch let problem as CounterProblem {
+                return try Self.json(ProblemJSON(problem), status: problem.status)
+            }
+        }
+        router.get("/api/v1/merchant/statement") { request, _ in
+            guard let merchant = try await merchant(request, page: false) else { throw Self.unauthorized }
+            let period = try period(request)
+            let lines = try await statement(merchant, period)
+            return try Self.json(StatementJSON(merchant: merchant.merchantCode, from: period.fromDay, to: period.toDay, days: lines, total: Self.total(lines)))
+        }
+    }
+
+    // MARK: Sign-in
+
+    private func loginPage(_ request: Request, next: String?, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
+        return pages.page(.login, ["csrf": sessions.csrfToken(nonce: nonce), "next": Self.safeNext(next) ?? "", "error": error ?? ""],
+                          status: status, cookies: cookie.map { [$0] } ?? [])
+    }
+
+    private func signIn(_ request: Request) async throws -> Response {
+        let fields = try await formFields(request)
+        try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
+        let account = (fields["account"] ?? "").trimmingCharacters(in: .whitespaces)
+        let password = fields["password"] ?? ""
+        guard !account.isEmpty, !password.isEmpty else {
+            return loginPage(request, next: fields["next"], error: "请输入账号和密码", status: .badRequest)
+        }
+        guard let (person, hash) = try await store.signInAccount(person: account), hash.matches(password) else {
+            // One message for an unknown account and a wrong password: no account probing.
+            return loginPage(request, next: fields["next"], error: "账号或密码不正确", status: .unauthorized)
+        }
+        let landing = Self.safeNext(fields["next"]) ?? (person.role == .merchant ? "/counter" : "/")
+        return WebPages.redirect(to: landing, cookies: [sessions.sessionCookie(for: person, secure: WebSessions.isSecure(request))])
+    }
+
+    /// Only a path on this site (`/counter`), never `//elsewhere` or a full URL.
+    static func safeNext(_ next: String?) -> String? {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
+        return next
+    }
+
+    // MARK: The counter page
+
+    struct MerchantPrincipal: Sendable {
+        var person: Person
+        var merchantCode: String
+        var channel: Principal.Channel
+    }
+
+    static let unauthorized = HTTPError(.unauthorized, message: "sign in first, or send Authorization: Bearer <token> (gridbot accounts token)")
+
+    /// The signed-in merchant; nil when nobody is signed in; 403 for anyone who is not a merchant.
+    private func merchant(_ request: Request, page: Bool) async throws -> MerchantPrincipal? {
+        guard let principal = try await sessions.principal(of: request) else { return nil }
+        guard principal.person.role == .merchant, let code = principal.person.merchantCode else {
+            throw HTTPError(.forbidden, message: "the merchant counter is for merchants' staff only")
+        }
+        return MerchantPrincipal(person: principal.person, merchantCode: code, channel: principal.channel)
+    }
+
+    private func merchantName(_ merchant: MerchantPrincipal) async throws -> String {
+        try await store.readingPoints { tx in try await tx.merchantName(code: merchant.merchantCode) } ?? merchant.merchantCode
+    }
+
+    private func counterPage(
+        _ request: Request, merchant: MerchantPrincipal, entered: String = "", voucher: Voucher? = nil, redeemed: Bool = false,
+        problem: CounterProblem? = nil
+    ) async throws -> Response {
+        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
+        let today = Self.dayStart(now())
+        let todays = try await store.readingPoints { tx in
+            try await tx.redemptions(merchant: merchant.merchantCode, from: today, to: today.addingTimeInterval(86_400))
+        }
+        var values: [String: Any] = [
+            "merchant": try await merchantName(merchant), "person": merchant.person.name, "csrf": sessions.csrfToken(nonce: nonce),
+            "entered": entered, "today": todays.map { ["code": $0.code.description, "title": $0.offerTitle, "value": PointsDesk.yuan($0.valueFen),
+                                                       "time": VoucherCounter.moment($0.redeemedAt ?? today).suffix(5).description] },
+            "todayCount": todays.count, "todayValue": PointsDesk.yuan(todays.reduce(0) { $0 + $1.valueFen }),
+        ]
+        if let voucher {
+            values["voucher"] = [
+                "code": voucher.code.description, "title": voucher.offerTitle, "value": PointsDesk.yuan(voucher.valueFen),
+                "status": voucher.status.chineseName, "expires": VoucherCounter.moment(voucher.expiresAt),
+                "redeemable": voucher.status == .issued && voucher.expiresAt > now(), "redeemed": redeemed,
+            ] as [String: Any]
+        }
+        if let problem { values["problem"] = problem.message }
+        return pages.page(.counter, values, status: problem?.status ?? .ok, cookies: cookie.map { [$0] } ?? [])
+    }
+
+    private func counterAction(_ request: Request, redeem: Bool) async throws -> Response {
+        let fields = try await formFields(request)
+        try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
+        guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter") }
+        let entered = fields["code"] ?? ""
+        do {
+            let voucher = redeem
+                ? try await counter.redeem(entered, merchant: merchant.merchantCode, by: merchant.person, now: now())
+                : try await counter.lookup(entered, merchant: merchant.merchantCode)
+            return try await counterPage(request, merchant: merchant, entered: redeem ? "" : entered, voucher: voucher, redeemed: redeem)
+        } catch let problem as CounterProblem {
+            return try await counterPage(request, merchant: merchant, entered: entered, problem: problem)
+        }
+    }
+
+    // MARK: The statement
+
+    struct Period {
+        var from: Date
+        var to: Date
+        var fromDay: String
+        var toDay: String
+    }
+
+    /// `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included); by default this month so far.
+    private func period(_ request: Request) throws -> Period {
+        let days = PointsCommandParser()
+        let today = days.day(of: now())
+        let fromDay = request.uri.queryParameters["from"].map(String.init) ?? String(today.prefix(8)) + "01"
+        let toDay = request.uri.queryParameters["to"].map(String.init) ?? today
+        guard let from = Self.parseDay(fromDay), let to = Self.parseDay(toDay) else {
+            throw HTTPError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
+        }
+        guard from <= to, to.timeIntervalSince(from) <= 366 * 86_400 else {
+            throw HTTPError(.badRequest, message: "the period must run forwards and cover at most a year")
+        }
+        return Period(from: from, to: to.addingTimeInterval(86_400), fromDay: fromDay, toDay: toDay)
+    }
+
+    private func statement(_ merchant: MerchantPrincipal, _ period: Period) async throws -> [StatementLine] {
+        try await store.readingPoints { tx in try await tx.statement(merchant: merchant.merchantCode, from: period.from, to: period.to) }
+    }
+
+    static func total(_ lines: [StatementLine]) -> StatementLine {
+        lines.reduce(StatementLine(day: "合计", vouchers: 0, points: 0, valueFen: 0)) {
+            StatementLine(day: $0.day, vouchers: $0.vouchers + $1.vouchers, points: $0.points + $1.points, valueFen: $0.valueFen + $1.valueFen)
+        }
+    }
+
+    static func line(_ line: StatementLine) -> [String: Any] {
+        ["day": line.day, "vouchers": line.vouchers, "points": line.points, "value": PointsDesk.yuan(line.valueFen)]
+    }
+
+    static func parseDay(_ text: String) -> Date? {
+        let parts = text.split(separator: "-").compactMap { Int($0) }
+        guard parts.count == 3, text.count == 10 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .shanghai
+        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
+        guard components.isValidDate(in: calendar) else { return nil }
+        return calendar.date(from: components)
+    }
+
+    static func dayStart(_ date: Date) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .shanghai
+        return calendar.startOfDay(for: date)
+    }
+
+    // MARK: JSON
+
+    struct CodeBody: Decodable {
+        var code: String
+    }
+
+    /// A JSON API call: the merchant (401 without one; a cookie session must pass the CSRF check)
+    /// and its `{"code": …}` body (400 with what was wrong).
+    private func apiRequest(_ request: Request) async throws -> (MerchantPrincipal, CodeBody) {
+        guard let merchant = try await merchant(request, page: false) else { throw Self.unauthorized }
+        if merchant.channel == .session { try sessions.checkCSRF(request, submitted: nil) }
+        var request = request
+        let buffer = try await request.collectBody(upTo: 8 * 1024)
+        do {
+            return (merchant, try JSONDecoder().decode(CodeBody.self, from: Data(buffer: buffer)))
+        } catch {
+            throw HTTPError(.badRequest, message: "send a JSON body {\"code\": \"ABCDE-FGHJK-M\"} with a voucher code or a scanned QR payload")
+        }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
+                        body: .init(byteBuffer: ByteBuffer(data: try encoder.encode(value))))
+    }
+
+    struct VoucherJSON: Encodable {
+        var code: String
+        var offer: String
+        var title: String
+        var merchant: String
+        var valueFen: Int64
+        var points: Int64
+        var status: String
+        var expiresAt: Date
+        var redeemedAt: Date?
+
+        init(_ voucher: Voucher) {
+            code = voucher.code.description
+            offer = voucher.offerCode
+            title = voucher.offerTitle
+            merchant = voucher.merchantCode
+            valueFen = voucher.valueFen
+            points = voucher.points
+            status = voucher.status.rawValue
+            expiresAt = voucher.expiresAt
+            redeemedAt = voucher.redeemedAt
+        }
+    }
+
+    struct ProblemJSON: Encodable {
+        var error: String
+        var message: String
+
+        init(_ problem: CounterProblem) {
+            error = problem.code
+            message = problem.message
+        }
+    }
+
+    struct StatementJSON: Encodable {
+        var merchant: String
+        var from: String
+        var to: String
+        var days: [StatementLine]
+        var total: StatementLine
+    }
+}

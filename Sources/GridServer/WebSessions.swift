@@ -1,0 +1,137 @@
+import Crypto
+import Foundation
+import GridCore
+import GridStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// Who is making a request: a signed-in person, by session cookie or API token.
+struct Principal: Sendable {
+    enum Channel: Sendable {
+        /// A browser session: forms and cookie-authenticated API calls must pass the CSRF check.
+        case session
+        /// `Authorization: Bearer gbt_…`: a program; no cookies, so no CSRF.
+        case apiToken
+    }
+
+    var person: Person
+    var channel: Channel
+}
+
+/// Sessions in signed cookies, API tokens, and CSRF tokens for the web pages and the JSON API.
+///
+/// CSRF uses the double-submit pattern bound to a server secret: a random nonce lives in an
+/// HttpOnly, SameSite=Strict cookie and every form (or the `X-CSRF-Token` header) carries the
+/// HMAC of that nonce. Another site can make a browser send the cookie but cannot read it or
+/// compute the HMAC.
+struct WebSessions: Sendable {
+    let store: SQLStore
+    let key: SymmetricKey
+    let lifetime: TimeInterval
+    let now: @Sendable () -> Date
+
+    static let sessionCookie = "gridbot_session"
+    static let csrfCookie = "gridbot_csrf"
+    static let csrfField = "csrf"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    /// The person behind a request, or nil when nobody is signed in (or the session expired, or
+    /// the token is unknown or revoked).
+    func principal(of request: Request) async throws -> Principal? {
+        if let authorization = request.headers[.authorization], authorization.lowercased().hasPrefix("bearer ") {
+            let token = String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+            guard let person = try await store.person(apiToken: token) else { return nil }
+            return Principal(person: person, channel: .apiToken)
+        }
+        guard let value = request.cookies[Self.sessionCookie]?.value,
+              let session = SessionToken(signed: value, key: key, now: now()),
+              let person = try await store.person(code: session.personCode) else { return nil }
+        return Principal(person: person, channel: .session)
+    }
+
+    /// The cookie that signs a person in.
+    func sessionCookie(for person: Person, secure: Bool) -> Cookie {
+        let token = SessionToken(personCode: person.code, expiresAt: now().addingTimeInterval(lifetime))
+        return Cookie(name: Self.sessionCookie, value: token.signed(key: key), maxAge: Int(lifetime), path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The cookie that signs out.
+    func expiredSessionCookie(secure: Bool) -> Cookie {
+        Cookie(name: Self.sessionCookie, value: "", maxAge: 0, path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// The request's CSRF nonce, or a new one with the cookie that sets it.
+    func csrfNonce(of request: Request, secure: Bool) -> (nonce: String, cookie: Cookie?) {
+        if let nonce = request.cookies[Self.csrfCookie]?.value, nonce.count >= 16 { return (nonce, nil) }
+        let nonce = SessionToken.randomNonce()
+        return (nonce, Cookie(name: Self.csrfCookie, value: nonce, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+    }
+
+    /// The token forms carry for a nonce.
+    func csrfToken(nonce: String) -> String {
+        SessionToken.mac("csrf.\(nonce)", key: key)
+    }
+
+    /// Refuses a state-changing browser request whose CSRF token does not match its cookie.
+    func checkCSRF(_ request: Request, submitted: String?) throws {
+        guard let nonce = request.cookies[Self.csrfCookie]?.value,
+              let token = submitted ?? request.headers[Self.csrfHeader],
+              constantTimeEqual(csrfToken(nonce: nonce), token) else {
+            throw HTTPError(.forbidden, message: "the form's security token is missing or stale; reload the page and try again")
+        }
+    }
+
+    /// Whether the request reached us over HTTPS (directly or through a proxy that says so), so
+    /// cookies are marked Secure.
+    static func isSecure(_ request: Request) -> Bool {
+        request.uri.scheme == .https || request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+    }
+}
+
+/// Server-rendered pages from `templates/web`.
+struct WebPages: Sendable {
+    let replies: ChatReplies
+
+    /// An HTML page; `status` for pages that report a refusal.
+    func page(_ template: WebTemplate, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+        let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
+        var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
+        // The pages load nothing from elsewhere and run only their own inline script.
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
+    }
+
+    /// A redirect after a form (303 See Other).
+    static func redirect(to location: String, cookies: [Cookie] = []) -> Response {
+        var response = Response(status: .seeOther, headers: [.location: location, .cacheControl: "no-store"])
+        for cookie in cookies { response.setCookie(cookie) }
+        return response
+    }
+}
+
+/// The web page templates; all must exist at start.
+enum WebTemplate: String, CaseIterable, Sendable {
+    case login = "web/login"
+    case counter = "web/counter"
+    case statement = "web/statement"
+}
+
+/// Reads an `application/x-www-form-urlencoded` body.
+func formFields(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
+    var request = request
+    let buffer = try await request.collectBody(upTo: limit)
+    let text = String(buffer: buffer)
+    var fields: [String: String] = [:]
+    for pair in text.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        func decode(_ part: Substring) -> String { (String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding) ?? "" }
+        guard let name = parts.first else { continue }
+        fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+    }
+    return fields
+}
