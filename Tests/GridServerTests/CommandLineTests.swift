@@ -89,25 +89,24 @@ import FoundationNetworking
         #expect(result.errors.contains("GRIDBOT_PORT"))
     }
 
-    @Test func serveAnswersHealthAndShutsDownCleanlyOnSIGTERM() async throws {
+    /// A running `gridbot serve` and where it listens.
+    struct Server {
+        var process: Process
+        var url: String
+        var errors: Pipe
+    }
+
+    /// Starts `gridbot serve` on a free port and waits for the URL it prints first.
+    static func startServer(_ arguments: [String]) throws -> Server {
         let process = Process()
-        process.executableURL = Self.executable
-        process.arguments = ["serve", "--port", "0", "--database", Self.temporaryDatabase()]
+        process.executableURL = executable
+        process.arguments = ["serve", "--port", "0"] + arguments
         process.currentDirectoryURL = packageRoot
         let output = Pipe()
         let errors = Pipe()
         process.standardOutput = output
         process.standardError = errors
         try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        // A watchdog, so a server that never prints cannot hang the suite.
-        let watchdog = Task {
-            try await Task.sleep(for: .seconds(90))
-            if process.isRunning { process.terminate() }
-        }
-        defer { watchdog.cancel() }
-
-        // The first line printed is the URL.
         var printed = Data()
         let deadline = Date().addingTimeInterval(60)
         while !printed.contains(UInt8(ascii: "\n")), Date() < deadline {
@@ -116,7 +115,29 @@ import FoundationNetworking
             printed.append(chunk)
         }
         let line = String(decoding: printed, as: UTF8.self)
-        let url = try #require(line.split(separator: " ").first { $0.hasPrefix("http://") }.map(String.init), "printed: \(line)")
+        guard let url = line.split(separator: " ").first(where: { $0.hasPrefix("http://") }).map(String.init) else {
+            process.terminate()
+            throw CommandLineFailure(message: "the server printed no URL: \(line)")
+        }
+        return Server(process: process, url: url, errors: errors)
+    }
+
+    struct CommandLineFailure: Error {
+        var message: String
+    }
+
+    @Test func serveAnswersHealthAndShutsDownCleanlyOnSIGTERM() async throws {
+        let server = try Self.startServer(["--database", Self.temporaryDatabase()])
+        let process = server.process
+        defer { if process.isRunning { process.terminate() } }
+        // A watchdog, so a server that never answers cannot hang the suite.
+        let watchdog = Task {
+            try await Task.sleep(for: .seconds(90))
+            if process.isRunning { process.terminate() }
+        }
+        defer { watchdog.cancel() }
+        let url = server.url
+        let errors = server.errors
         #expect(url.hasPrefix("http://127.0.0.1:"))
 
         let (body, response) = try await URLSession.shared.data(from: URL(string: url + "/healthz")!)
