@@ -102,6 +102,8 @@ public func buildApplication(
         store: services.store, sessions: sessions, pages: WebPages(replies: services.replies),
         counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
     ).addRoutes(to: router)
+    TasksAPIController(store: services.store, sessions: sessions, points: services.pointsDesk, now: services.now, onQueued: outbound.notify)
+        .addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(

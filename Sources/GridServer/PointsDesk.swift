@@ -102,26 +102,11 @@ public struct PointsDesk: Sendable {
         }
         switch command {
         case .postTask(let draft):
-            guard let person = request.person, Self.managesTasks(person.role) else {
-                throw PointsRefusal("只有网格员、网格长、楼长或社区工作人员可以发布任务")
-            }
-            var building = parser.location(in: draft.title).building.flatMap { request.directory.buildingGrids[$0] == nil ? nil : $0 }
-            if building == nil, person.role == .buildingHead { building = person.buildingCode }
-            guard Self.mayManage(building: building, person: person, directory: request.directory) else {
-                throw PointsRefusal(building == nil ? "全社区任务请由网格长或社区工作人员发布，或在任务中写明楼号" : "\(building ?? "")号楼不在您负责的范围内")
-            }
-            let task = try await tx.insertTask(draft, buildingCode: building, createdBy: person.code, at: request.now)
-            let groups = announcementGroups(building: building, directory: request.directory)
-            var messages = [answer(.taskPosted, [
-                "code": task.code, "title": task.title, "points": task.points, "slots": task.slots, "deadline": task.deadline,
-                "defaultDeadline": !draft.deadlineGiven, "groups": groups.map(\.name).joined(separator: "、"),
-            ])]
-            if let text = replies.render(.taskAnnounce, [
-                "code": task.code, "title": task.title, "points": task.points, "slots": task.slots, "deadline": task.deadline, "building": building ?? "",
-            ]) {
-                messages += try groups.map { try request.directory.outbound(text, to: $0, environment: environment) }
-            }
-            return messages
+            let posted = try await postTask(draft, by: request.person, directory: request.directory, tx: tx, now: request.now)
+            return [answer(.taskPosted, [
+                "code": posted.task.code, "title": posted.task.title, "points": posted.task.points, "slots": posted.task.slots,
+                "deadline": posted.task.deadline, "defaultDeadline": !draft.deadlineGiven, "groups": posted.groups.joined(separator: "、"),
+            ])] + posted.announcements
 
         case .listTasks:
             let tasks = try await tx.openTasks(today: request.today).prefix(10).map { record in
@@ -149,14 +134,14 @@ public struct PointsDesk: Sendable {
             let (person, _) = try resident(request)
             let record = try await task(code, tx: tx)
             let enrolment = try await enrolment(code, of: person, tx: tx)
-            try await move(enrolment, .withdraw, actor: Self.actor(person), task: record, request: request, tx: tx)
+            try await move(enrolment, .withdraw, actor: Self.actor(person), task: record, today: request.today, now: request.now, tx: tx)
             return [WorkOrderDesk.answer(message, replies.render(.commandDone, ["done": "已取消报名任务 \(code)。"]) ?? "")]
 
         case .complete(let code, let note):
             let (person, _) = try resident(request)
             let record = try await task(code, tx: tx)
             let enrolment = try await enrolment(code, of: person, tx: tx)
-            try await move(enrolment, .complete, actor: Self.actor(person), task: record, request: request, tx: tx,
+            try await move(enrolment, .complete, actor: Self.actor(person), task: record, today: request.today, now: request.now, tx: tx,
                            note: note.isEmpty ? nil : note, photos: message.attachments.count)
             var messages = [answer(.taskCompleted, ["code": code, "title": record.task.title])]
             if let text = replies.render(.taskReviewRequest, [
@@ -169,39 +154,10 @@ public struct PointsDesk: Sendable {
             return messages
 
         case .approve(let code, let name), .reject(let code, let name, _):
-            guard let reviewer = request.person, Self.managesTasks(reviewer.role) else {
-                throw PointsRefusal("只有网格员、网格长、楼长或社区工作人员可以审核任务")
-            }
-            let record = try await task(code, tx: tx)
-            guard Self.mayManage(building: record.task.buildingCode, person: reviewer, directory: request.directory) else {
-                throw PointsRefusal("任务 \(code) 不在您负责的范围内")
-            }
-            let enrolment = try await reviewed(code, name: name, tx: tx)
-            let actor = EnrolmentActor(personCode: reviewer.code, householdCode: reviewer.householdCode, mayReview: true)
             var reason: String?
-            if case .reject(_, _, let why) = command {
-                reason = why
-                try await move(enrolment, .reject(reason: why), actor: actor, task: record, request: request, tx: tx, reviewer: reviewer.code)
-            } else {
-                do {
-                    _ = try TaskRules.apply(.approve, to: enrolment.state, by: actor, task: record.task, today: request.today)
-                } catch {
-                    throw PointsRefusal(error.description)
-                }
-                guard try await tx.approve(enrolment, points: Int64(record.task.points), reviewer: reviewer.code, at: request.now) else {
-                    throw PointsRefusal("\(enrolment.personName) 的任务 \(code) 刚刚已被审核")
-                }
-            }
-            let balance = try await tx.balance(of: LedgerAccounts.household(enrolment.householdCode)) ?? 0
-            let approved = reason == nil
-            let notice = replies.render(.taskReviewed, [
-                "approved": approved, "name": enrolment.personName, "code": code, "title": record.task.title, "points": record.task.points,
-                "balance": balance, "reason": reason ?? "", "canRedo": request.today <= record.task.deadline, "deadline": record.task.deadline,
-            ]) ?? ""
-            let done = approved ? "已通过 \(enrolment.personName) 的任务 \(code)，\(record.task.points) 积分已记入其家庭账户。" : "已驳回 \(enrolment.personName) 的任务 \(code)。"
-            var messages = [WorkOrderDesk.answer(message, replies.render(.commandDone, ["done": done]) ?? done)]
-            messages.append(enrolment.contact.outbound(notice))
-            return messages
+            if case .reject(_, _, let why) = command { reason = why }
+            let reviewed = try await review(code, name: name, reason: reason, by: request.person, directory: request.directory, tx: tx, now: request.now, today: request.today)
+            return [WorkOrderDesk.answer(message, replies.render(.commandDone, ["done": reviewed.done]) ?? reviewed.done), reviewed.notice]
 
         case .balance:
             let (_, household) = try resident(request)
@@ -258,6 +214,84 @@ public struct PointsDesk: Sendable {
         }
     }
 
+    // MARK: Posting and reviewing (chat and API)
+
+    /// What posting a task did: the task, the chats it is announced in, and the announcements.
+    struct PostedTask: Sendable {
+        var task: VolunteerTask
+        var groups: [String]
+        var announcements: [OutboundMessage]
+    }
+
+    /// Records a task and builds its announcements, after checking the poster may post it: its
+    /// building (read from the title) in their scope, or the whole community for the community's
+    /// own staff.
+    func postTask(
+        _ draft: TaskDraft, building named: String? = nil, by person: Person?, directory: CommunityDirectory, tx: PointsTransaction, now: Date
+    ) async throws -> PostedTask {
+        guard let person, Self.managesTasks(person.role) else {
+            throw PointsRefusal("只有网格员、网格长、楼长或社区工作人员可以发布任务", .forbidden)
+        }
+        if let named, directory.buildingGrids[named] == nil { throw PointsRefusal("本社区没有 \(named)号楼", .notFound) }
+        var building = named ?? parser.location(in: draft.title).building.flatMap { directory.buildingGrids[$0] == nil ? nil : $0 }
+        if building == nil, person.role == .buildingHead { building = person.buildingCode }
+        guard Self.mayManage(building: building, person: person, directory: directory) else {
+            throw PointsRefusal(building == nil ? "全社区任务请由网格长或社区工作人员发布，或在任务中写明楼号" : "\(building ?? "")号楼不在您负责的范围内", .forbidden)
+        }
+        let task = try await tx.insertTask(draft, buildingCode: building, createdBy: person.code, at: now)
+        let groups = announcementGroups(building: building, directory: directory)
+        var announcements: [OutboundMessage] = []
+        if let text = replies.render(.taskAnnounce, [
+            "code": task.code, "title": task.title, "points": task.points, "slots": task.slots, "deadline": task.deadline, "building": building ?? "",
+        ]) {
+            announcements = try groups.map { try directory.outbound(text, to: $0, environment: environment) }
+        }
+        return PostedTask(task: task, groups: groups.map(\.name), announcements: announcements)
+    }
+
+    /// What a review did: a line for the reviewer and the notice to the person reviewed.
+    struct Review: Sendable {
+        var enrolment: Enrolment
+        var approved: Bool
+        var done: String
+        var notice: OutboundMessage
+    }
+
+    /// Approves (pays the household, once) or, with a reason, rejects a completed enrolment.
+    func review(
+        _ code: String, name: String?, reason: String?, by reviewer: Person?, directory: CommunityDirectory, tx: PointsTransaction, now: Date, today: String
+    ) async throws -> Review {
+        guard let reviewer, Self.managesTasks(reviewer.role) else {
+            throw PointsRefusal("只有网格员、网格长、楼长或社区工作人员可以审核任务", .forbidden)
+        }
+        let record = try await task(code, tx: tx)
+        guard Self.mayManage(building: record.task.buildingCode, person: reviewer, directory: directory) else {
+            throw PointsRefusal("任务 \(code) 不在您负责的范围内", .forbidden)
+        }
+        let enrolment = try await reviewed(code, name: name, tx: tx)
+        let actor = EnrolmentActor(personCode: reviewer.code, householdCode: reviewer.householdCode, mayReview: true)
+        if let reason {
+            try await move(enrolment, .reject(reason: reason), actor: actor, task: record, today: today, now: now, tx: tx, reviewer: reviewer.code)
+        } else {
+            do {
+                _ = try TaskRules.apply(.approve, to: enrolment.state, by: actor, task: record.task, today: today)
+            } catch {
+                throw PointsRefusal(error.description)
+            }
+            guard try await tx.approve(enrolment, points: Int64(record.task.points), reviewer: reviewer.code, at: now) else {
+                throw PointsRefusal("\(enrolment.personName) 的任务 \(code) 刚刚已被审核")
+            }
+        }
+        let balance = try await tx.balance(of: LedgerAccounts.household(enrolment.householdCode)) ?? 0
+        let approved = reason == nil
+        let notice = replies.render(.taskReviewed, [
+            "approved": approved, "name": enrolment.personName, "code": code, "title": record.task.title, "points": record.task.points,
+            "balance": balance, "reason": reason ?? "", "canRedo": today <= record.task.deadline, "deadline": record.task.deadline,
+        ]) ?? ""
+        let done = approved ? "已通过 \(enrolment.personName) 的任务 \(code)，\(record.task.points) 积分已记入其家庭账户。" : "已驳回 \(enrolment.personName) 的任务 \(code)。"
+        return Review(enrolment: enrolment, approved: approved, done: done, notice: enrolment.contact.outbound(notice))
+    }
+
     // MARK: Expiry
 
     /// Expires every voucher past its time, refunding its points and telling its holder; each
@@ -297,7 +331,7 @@ public struct PointsDesk: Sendable {
     }
 
     private func task(_ code: String, tx: PointsTransaction) async throws -> TaskRecord {
-        guard let record = try await tx.task(code: code) else { throw PointsRefusal("没有编号为 \(code) 的任务，回复「任务」查看进行中的任务") }
+        guard let record = try await tx.task(code: code) else { throw PointsRefusal("没有编号为 \(code) 的任务，回复「任务」查看进行中的任务", .notFound) }
         return record
     }
 
@@ -311,7 +345,7 @@ public struct PointsDesk: Sendable {
         let all = try await tx.enrolments(task: code)
         if let name {
             guard let named = all.first(where: { $0.personName == name || $0.personCode == name }) else {
-                throw PointsRefusal("任务 \(code) 没有名为「\(name)」的报名人")
+                throw PointsRefusal("任务 \(code) 没有名为「\(name)」的报名人", .notFound)
             }
             return named
         }
@@ -324,18 +358,18 @@ public struct PointsDesk: Sendable {
     }
 
     private func move(
-        _ enrolment: Enrolment, _ action: EnrolmentAction, actor: EnrolmentActor, task: TaskRecord, request: Request, tx: PointsTransaction,
+        _ enrolment: Enrolment, _ action: EnrolmentAction, actor: EnrolmentActor, task: TaskRecord, today: String, now: Date, tx: PointsTransaction,
         note: String? = nil, photos: Int = 0, reviewer: String? = nil
     ) async throws {
         let status: EnrolmentStatus
         do {
-            status = try TaskRules.apply(action, to: enrolment.state, by: actor, task: task.task, today: request.today)
+            status = try TaskRules.apply(action, to: enrolment.state, by: actor, task: task.task, today: today)
         } catch {
             throw PointsRefusal(error.description)
         }
         var reason: String?
         if case .reject(let why) = action { reason = why }
-        guard try await tx.move(enrolment, to: status, note: note, photos: photos, reason: reason, reviewer: reviewer, at: request.now) else {
+        guard try await tx.move(enrolment, to: status, note: note, photos: photos, reason: reason, reviewer: reviewer, at: now) else {
             throw PointsRefusal("任务 \(task.task.code) 的状态刚刚有变化，请稍后再试")
         }
     }
@@ -411,12 +445,23 @@ public struct PointsDesk: Sendable {
     }
 }
 
-/// A points command refused, with the one-line reason for the chat.
+/// A points command refused, with the one-line reason for the chat and its kind for the API.
 struct PointsRefusal: Error {
-    var reason: String
+    enum Kind: Sendable {
+        /// The person may not do this (role or scope).
+        case forbidden
+        /// The task or enrolment named does not exist.
+        case notFound
+        /// The rules refuse it in the present state.
+        case conflict
+    }
 
-    init(_ reason: String) {
+    var reason: String
+    var kind: Kind
+
+    init(_ reason: String, _ kind: Kind = .conflict) {
         self.reason = reason
+        self.kind = kind
     }
 }
 
