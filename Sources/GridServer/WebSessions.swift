@@ -95,6 +95,8 @@ struct WebPages: Sendable {
 
     /// An HTML page; `status` for pages that report a refusal.
     func page(_ template: WebTemplate, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+        var values = values
+        values["title"] = values["title"] ?? template.title
         let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         // The pages load nothing from elsewhere and run only their own inline script.
@@ -119,6 +121,15 @@ enum WebTemplate: String, CaseIterable, Sendable {
     case login = "web/login"
     case counter = "web/counter"
     case statement = "web/statement"
+
+    /// The page's title.
+    var title: String {
+        switch self {
+        case .login: "登录"
+        case .counter: "兑换券核销"
+        case .statement: "结算对账单"
+        }
+    }
 }
 
 /// Reads an `application/x-www-form-urlencoded` body.
