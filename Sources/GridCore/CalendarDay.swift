@@ -1,3 +1,5 @@
+import Foundation
+
 /// A day of the calendar with no time or zone: deadlines, holidays, task due dates.
 public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomStringConvertible {
     public var year: Int
@@ -18,6 +20,23 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
               let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]) else { return nil }
         self.init(year: year, month: month, day: day)
+    }
+
+    /// The day a moment falls on in a time zone (by default the community's).
+    public init(_ date: Date, in timeZone: TimeZone = .shanghai) {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        self.year = parts.year ?? 1970
+        self.month = parts.month ?? 1
+        self.day = parts.day ?? 1
+    }
+
+    /// The day's first moment in a time zone (by default the community's).
+    public func start(in timeZone: TimeZone = .shanghai) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
     }
 
     public var description: String {

@@ -123,7 +123,7 @@ struct CounterController: Sendable {
         problem: CounterProblem? = nil
     ) async throws -> Response {
         let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
-        let today = Self.dayStart(now())
+        let today = CalendarDay(now()).start()
         let todays = try await store.readingPoints { tx in
             try await tx.redemptions(merchant: merchant.merchantCode, from: today, to: today.addingTimeInterval(86_400))
         }
@@ -170,11 +170,10 @@ struct CounterController: Sendable {
 
     /// `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included); by default this month so far.
     private func period(_ request: Request) throws -> Period {
-        let days = PointsCommandParser()
-        let today = days.day(of: now())
-        let fromDay = request.uri.queryParameters["from"].map(String.init) ?? String(today.prefix(8)) + "01"
-        let toDay = request.uri.queryParameters["to"].map(String.init) ?? today
-        guard let from = Self.parseDay(fromDay), let to = Self.parseDay(toDay) else {
+        let today = CalendarDay(now())
+        let fromDay = request.uri.queryParameters["from"].map(String.init) ?? String(today.description.prefix(8)) + "01"
+        let toDay = request.uri.queryParameters["to"].map(String.init) ?? today.description
+        guard let from = CalendarDay(fromDay)?.start(), let to = CalendarDay(toDay)?.start() else {
             throw HTTPError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
         }
         guard from <= to, to.timeIntervalSince(from) <= 366 * 86_400 else {
@@ -195,22 +194,6 @@ struct CounterController: Sendable {
 
     static func line(_ line: StatementLine) -> [String: Any] {
         ["day": line.day, "vouchers": line.vouchers, "points": line.points, "value": PointsDesk.yuan(line.valueFen)]
-    }
-
-    static func parseDay(_ text: String) -> Date? {
-        let parts = text.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, text.count == 10 else { return nil }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        let components = DateComponents(year: parts[0], month: parts[1], day: parts[2])
-        guard components.isValidDate(in: calendar) else { return nil }
-        return calendar.date(from: components)
-    }
-
-    static func dayStart(_ date: Date) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        return calendar.startOfDay(for: date)
     }
 
     // MARK: JSON

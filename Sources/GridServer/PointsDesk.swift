@@ -46,7 +46,7 @@ public struct PointsDesk: Sendable {
             let handled = try await store.withPoints { tx in
                 guard try await tx.claim(stored, at: now) else { return false }
                 var keys = DedupeKeys(base: "m\(stored.id)")
-                let request = Request(stored: stored, person: person, directory: directory, now: now, today: commands.day(of: now))
+                let request = Request(stored: stored, person: person, directory: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description)
                 for outbound in try await perform(command, request, tx: tx) {
                     try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
                 }

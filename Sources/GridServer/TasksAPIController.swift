@@ -46,7 +46,7 @@ struct TasksAPIController: Sendable {
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("/api/v1/tasks") { request, _ in
             _ = try await staff(request)
-            let today = PointsCommandParser().day(of: now())
+            let today = CalendarDay(now()).description
             let tasks = try await store.readingPoints { tx in try await tx.openTasks(today: today) }
             return try CounterController.json(tasks.map {
                 TaskJSON(code: $0.task.code, title: $0.task.title, points: $0.task.points, slots: $0.task.slots, slotsTaken: $0.slotsTaken,
@@ -82,7 +82,7 @@ struct TasksAPIController: Sendable {
             return try await refusing {
                 let directory = try await store.directory()
                 let moment = now()
-                let today = PointsCommandParser().day(of: moment)
+                let today = CalendarDay(moment).description
                 let review = try await store.withPoints { tx in
                     let review = try await points.review(code, name: body.person, reason: body.approve ? nil : body.reason, by: person,
                                                          directory: directory, tx: tx, now: moment, today: today)
@@ -145,11 +145,10 @@ struct TasksAPIController: Sendable {
         guard (1...10_000).contains(body.points) else { throw HTTPError(.badRequest, message: "points must be from 1 to 10000") }
         let slots = body.slots ?? 1
         guard (1...1_000).contains(slots) else { throw HTTPError(.badRequest, message: "slots must be from 1 to 1000") }
-        let days = PointsCommandParser()
-        let today = days.day(of: now)
-        var deadline = days.day(of: now.addingTimeInterval(7 * 86_400))
+        let today = CalendarDay(now).description
+        var deadline = CalendarDay(now.addingTimeInterval(7 * 86_400)).description
         if let given = body.deadline {
-            guard CounterController.parseDay(given) != nil else { throw HTTPError(.badRequest, message: "deadline must be a day written YYYY-MM-DD") }
+            guard CalendarDay(given) != nil else { throw HTTPError(.badRequest, message: "deadline must be a day written YYYY-MM-DD") }
             guard given >= today else { throw HTTPError(.badRequest, message: "deadline \(given) has passed") }
             deadline = given
         }

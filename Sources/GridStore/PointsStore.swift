@@ -478,10 +478,9 @@ public struct PointsTransaction: Sendable {
 
     /// A merchant's settlement statement: vouchers consumed per day of a period.
     public func statement(merchant: String, from: Date, to: Date, timeZone: TimeZone = .shanghai) async throws -> [StatementLine] {
-        let days = PointsCommandParser(timeZone: timeZone)
         var lines: [String: StatementLine] = [:]
         for voucher in try await redemptions(merchant: merchant, from: from, to: to) {
-            let day = days.day(of: voucher.redeemedAt ?? from)
+            let day = CalendarDay(voucher.redeemedAt ?? from, in: timeZone).description
             var line = lines[day] ?? StatementLine(day: day, vouchers: 0, points: 0, valueFen: 0)
             line.vouchers += 1
             line.points += voucher.points

@@ -80,11 +80,11 @@ struct ReportsStatsCommand: AsyncParsableCommand {
         let now = Date()
         func day(_ text: String?, _ name: String, default fallback: Date) throws -> Date {
             guard let text else { return fallback }
-            guard let day = CalendarDay(text), let date = time.start(of: day) else {
+            guard let day = CalendarDay(text) else {
                 printError("error: --\(name) '\(text)' is not a date (YYYY-MM-DD)")
                 throw ExitCode(2)
             }
-            return date
+            return day.start()
         }
         let start = try day(from, "from", default: now.addingTimeInterval(-30 * 86400))
         let end = try day(to, "to", default: now.addingTimeInterval(86400))
@@ -139,7 +139,4 @@ struct TimeFormat {
         return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
     }
 
-    func start(of day: CalendarDay) -> Date? {
-        calendar.date(from: DateComponents(year: day.year, month: day.month, day: day.day))
-    }
 }

@@ -158,8 +158,8 @@ public struct PointsCommandParser: Sendable {
             .trimmingCharacters(in: .whitespacesAndNewlines.union(CharacterSet(charactersIn: "：:")))
         guard !title.isEmpty else { return .failure(PointsCommandError("请写明任务内容，\(example)")) }
         guard title.count <= 60 else { return .failure(PointsCommandError("任务名称请控制在 60 字以内")) }
-        let fallback = day(of: now.addingTimeInterval(7 * 86_400))
-        if let deadline, deadline < day(of: now) { return .failure(PointsCommandError("截止日期 \(deadline) 已经过去了")) }
+        let fallback = CalendarDay(now.addingTimeInterval(7 * 86_400), in: timeZone).description
+        if let deadline, deadline < CalendarDay(now, in: timeZone).description { return .failure(PointsCommandError("截止日期 \(deadline) 已经过去了")) }
         return .success(TaskDraft(title: title, points: points, slots: slots, deadline: deadline ?? fallback, deadlineGiven: deadline != nil))
     }
 
@@ -177,7 +177,7 @@ public struct PointsCommandParser: Sendable {
         calendar.timeZone = timeZone
         let today = calendar.startOfDay(for: now)
         func answer(_ date: Date?, _ range: Range<String.Index>) -> (String, Range<String.Index>)? {
-            date.map { (day(of: $0), range) }
+            date.map { (CalendarDay($0, in: timeZone).description, range) }
         }
         if let match = text.firstMatch(of: #/(\d{4})[-/年.](\d{1,2})[-/月.](\d{1,2})[日号]?\s*(?:前|之前|以前|截止)?/#) {
             let parts = DateComponents(year: Int(match.output.1), month: Int(match.output.2), day: Int(match.output.3))
@@ -217,13 +217,5 @@ public struct PointsCommandParser: Sendable {
             return answer(end, match.range)
         }
         return nil
-    }
-
-    /// `YYYY-MM-DD` of a moment in the community's time zone.
-    public func day(of date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return String(format: "%04d-%02d-%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0)
     }
 }

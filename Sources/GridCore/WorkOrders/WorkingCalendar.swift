@@ -89,10 +89,7 @@ public struct WorkingCalendar: Sendable {
 
     /// The calendar day a moment falls on in the community's zone.
     public func day(of date: Date) -> CalendarDay {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
-        return CalendarDay(year: parts.year!, month: parts.month!, day: parts.day!)!
+        CalendarDay(date, in: timeZone)
     }
 
     /// The moment `days` working days after `start`: the clock time is kept and rest days are
@@ -106,7 +103,7 @@ public struct WorkingCalendar: Sendable {
         if !isWorkingDay(day(of: moment)) {
             var next = day(of: moment)
             repeat { next = next.adding(days: 1) } while !isWorkingDay(next)
-            moment = calendar.date(from: DateComponents(year: next.year, month: next.month, day: next.day))!
+            moment = next.start(in: timeZone)
         }
         var remaining = days
         while remaining > 0 {
