@@ -24,13 +24,13 @@ struct CounterController: Sendable {
             return WebPages.redirect(to: "/login", cookies: [sessions.expiredSessionCookie(secure: WebSessions.isSecure(request))])
         }
         router.get("/counter") { request, _ in
-            guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter") }
+            guard let merchant = try await merchant(request) else { return WebPages.redirect(to: "/login?next=/counter") }
             return try await counterPage(request, merchant: merchant)
         }
         router.post("/counter/lookup") { request, _ in try await counterAction(request, redeem: false) }
         router.post("/counter/redeem") { request, _ in try await counterAction(request, redeem: true) }
         router.get("/counter/statement") { request, _ in
-            guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter/statement") }
+            guard let merchant = try await merchant(request) else { return WebPages.redirect(to: "/login?next=/counter/statement") }
             let period = try period(request)
             let lines = try await statement(merchant, period)
             let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
@@ -58,7 +58,7 @@ struct CounterController: Sendable {
             }
         }
         router.get("/api/v1/merchant/statement") { request, _ in
-            guard let merchant = try await merchant(request, page: false) else { throw Self.unauthorized }
+            guard let merchant = try await merchant(request) else { throw Self.unauthorized }
             let period = try period(request)
             let lines = try await statement(merchant, period)
             return try Self.json(StatementJSON(merchant: merchant.merchantCode, from: period.fromDay, to: period.toDay, days: lines, total: Self.total(lines)))
@@ -101,16 +101,17 @@ struct CounterController: Sendable {
         var person: Person
         var merchantCode: String
         var channel: Principal.Channel
+
+        var principal: Principal { Principal(person: person, channel: channel) }
     }
 
     static let unauthorized = HTTPError(.unauthorized, message: "sign in first, or send Authorization: Bearer <token> (gridbot accounts token)")
 
     /// The signed-in merchant; nil when nobody is signed in; 403 for anyone who is not a merchant.
-    private func merchant(_ request: Request, page: Bool) async throws -> MerchantPrincipal? {
-        guard let principal = try await sessions.principal(of: request) else { return nil }
-        guard principal.person.role == .merchant, let code = principal.person.merchantCode else {
-            throw HTTPError(.forbidden, message: "the merchant counter is for merchants' staff only")
-        }
+    private func merchant(_ request: Request) async throws -> MerchantPrincipal? {
+        guard let principal = try await sessions.principal(of: request, allowed: { $0.role == .merchant && $0.merchantCode != nil },
+                                                           forbidden: "the merchant counter is for merchants' staff only"),
+              let code = principal.person.merchantCode else { return nil }
         return MerchantPrincipal(person: principal.person, merchantCode: code, channel: principal.channel)
     }
 
@@ -147,7 +148,7 @@ struct CounterController: Sendable {
     private func counterAction(_ request: Request, redeem: Bool) async throws -> Response {
         let fields = try await formFields(request)
         try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
-        guard let merchant = try await merchant(request, page: true) else { return WebPages.redirect(to: "/login?next=/counter") }
+        guard let merchant = try await merchant(request) else { return WebPages.redirect(to: "/login?next=/counter") }
         let entered = fields["code"] ?? ""
         do {
             let voucher = redeem
@@ -205,15 +206,9 @@ struct CounterController: Sendable {
     /// A JSON API call: the merchant (401 without one; a cookie session must pass the CSRF check)
     /// and its `{"code": …}` body (400 with what was wrong).
     private func apiRequest(_ request: Request) async throws -> (MerchantPrincipal, CodeBody) {
-        guard let merchant = try await merchant(request, page: false) else { throw Self.unauthorized }
-        if merchant.channel == .session { try sessions.checkCSRF(request, submitted: nil) }
-        var request = request
-        let buffer = try await request.collectBody(upTo: 8 * 1024)
-        do {
-            return (merchant, try JSONDecoder().decode(CodeBody.self, from: Data(buffer: buffer)))
-        } catch {
-            throw HTTPError(.badRequest, message: "send a JSON body {\"code\": \"ABCDE-FGHJK-M\"} with a voucher code or a scanned QR payload")
-        }
+        guard let merchant = try await merchant(request) else { throw Self.unauthorized }
+        try sessions.checkAPICall(request, by: merchant.principal)
+        return (merchant, try await jsonBody(CodeBody.self, request, example: #"{"code": "ABCDE-FGHJK-M"} (a voucher code or a scanned QR payload)"#))
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

@@ -55,7 +55,7 @@ struct TasksAPIController: Sendable {
         }
         router.post("/api/v1/tasks") { request, _ in
             let person = try await staff(request)
-            let body = try await Self.decode(NewTask.self, request, example: #"{"title": "清理3号楼楼道小广告", "points": 10, "slots": 2, "deadline": "2026-12-31"}"#)
+            let body = try await jsonBody(NewTask.self, request, example: #"{"title": "清理3号楼楼道小广告", "points": 10, "slots": 2, "deadline": "2026-12-31"}"#)
             let draft = try Self.draft(body, now: now())
             return try await refusing {
                 let directory = try await store.directory()
@@ -75,7 +75,7 @@ struct TasksAPIController: Sendable {
         router.post("/api/v1/tasks/:code/review") { request, context in
             let person = try await staff(request)
             let code = try context.parameters.require("code").uppercased()
-            let body = try await Self.decode(ReviewBody.self, request, example: #"{"person": "R1", "approve": true}"#)
+            let body = try await jsonBody(ReviewBody.self, request, example: #"{"person": "R1", "approve": true}"#)
             if !body.approve, (body.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
                 throw HTTPError(.badRequest, message: "a rejection needs a reason")
             }
@@ -107,11 +107,10 @@ struct TasksAPIController: Sendable {
     /// The signed-in member of staff (401 without one, 403 for anyone else); a browser session
     /// must send its CSRF token for a change.
     private func staff(_ request: Request) async throws -> Person {
-        guard let principal = try await sessions.principal(of: request) else { throw CounterController.unauthorized }
-        guard PointsDesk.managesTasks(principal.person.role) else {
-            throw HTTPError(.forbidden, message: "tasks are managed by grid workers, grid heads, building heads and community staff")
-        }
-        if principal.channel == .session, request.method != .get { try sessions.checkCSRF(request, submitted: nil) }
+        guard let principal = try await sessions.principal(of: request, allowed: { PointsDesk.managesTasks($0.role) },
+                                                           forbidden: "tasks are managed by grid workers, grid heads, building heads and community staff")
+        else { throw CounterController.unauthorized }
+        if request.method != .get { try sessions.checkAPICall(request, by: principal) }
         return principal.person
     }
 
@@ -126,16 +125,6 @@ struct TasksAPIController: Sendable {
             case .conflict: .conflict
             }
             throw HTTPError(status, message: refusal.reason)
-        }
-    }
-
-    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, example: String) async throws -> T {
-        var request = request
-        let buffer = try await request.collectBody(upTo: 16 * 1024)
-        do {
-            return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
-        } catch {
-            throw HTTPError(.badRequest, message: "send a JSON body like \(example)")
         }
     }
 

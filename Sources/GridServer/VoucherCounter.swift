@@ -92,7 +92,8 @@ struct VoucherCounter: Sendable {
     private func problem(_ error: VoucherRuleError) async throws -> CounterProblem {
         switch error {
         case .alreadyRedeemed(let at, let by):
-            let who = try await by.asyncMap { try await store.person(code: $0)?.name } ?? nil
+            var who: String?
+            if let by { who = try await store.person(code: by)?.name }
             let when = at.map { Self.moment($0) } ?? "此前"
             return CounterProblem(status: .conflict, code: "already_redeemed",
                                   message: "这张券已于 \(when) 核销\(who.map { "（核销人：\($0)）" } ?? "")，不能重复使用")
@@ -111,15 +112,5 @@ struct VoucherCounter: Sendable {
         calendar.timeZone = .shanghai
         let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
         return String(format: "%d年%d月%d日 %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
-    }
-}
-
-extension Optional {
-    /// Maps the wrapped value with an async function.
-    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
-        switch self {
-        case .some(let value): try await transform(value)
-        case .none: nil
-        }
     }
 }

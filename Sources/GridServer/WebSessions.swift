@@ -70,7 +70,21 @@ struct WebSessions: Sendable {
 
     /// The token forms carry for a nonce.
     func csrfToken(nonce: String) -> String {
-        SessionToken.mac("csrf.\(nonce)", key: key)
+        hmacBase64URL("csrf.\(nonce)", key: key)
+    }
+
+    /// The signed-in person if `allowed`; nil when nobody is signed in; 403 (saying why) for a
+    /// person who is signed in but may not use the route.
+    func principal(of request: Request, allowed: (Person) -> Bool, forbidden reason: String) async throws -> Principal? {
+        guard let principal = try await principal(of: request) else { return nil }
+        guard allowed(principal.person) else { throw HTTPError(.forbidden, message: reason) }
+        return principal
+    }
+
+    /// A JSON API call that changes something: a browser session must send its CSRF token in
+    /// `X-CSRF-Token`; a program with an API token sends no cookies and needs none.
+    func checkAPICall(_ request: Request, by principal: Principal) throws {
+        if principal.channel == .session { try checkCSRF(request, submitted: nil) }
     }
 
     /// Refuses a state-changing browser request whose CSRF token does not match its cookie.
@@ -135,14 +149,21 @@ enum WebTemplate: String, CaseIterable, Sendable {
 /// Reads an `application/x-www-form-urlencoded` body.
 func formFields(_ request: Request, limit: Int = 16 * 1024) async throws -> [String: String] {
     var request = request
-    let buffer = try await request.collectBody(upTo: limit)
-    let text = String(buffer: buffer)
-    var fields: [String: String] = [:]
-    for pair in text.split(separator: "&") {
-        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-        func decode(_ part: Substring) -> String { (String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding) ?? "" }
-        guard let name = parts.first else { continue }
-        fields[decode(name)] = parts.count > 1 ? decode(parts[1]) : ""
+    let text = String(buffer: try await request.collectBody(upTo: limit))
+    do {
+        return try URLEncodedFormDecoder().decode([String: String].self, from: text)
+    } catch {
+        throw HTTPError(.badRequest, message: "the form could not be read; reload the page and try again")
     }
-    return fields
+}
+
+/// Reads a JSON body, or refuses it with 400 showing what to send.
+func jsonBody<T: Decodable>(_ type: T.Type, _ request: Request, example: String, limit: Int = 16 * 1024) async throws -> T {
+    var request = request
+    let buffer = try await request.collectBody(upTo: limit)
+    do {
+        return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
+    } catch {
+        throw HTTPError(.badRequest, message: "send a JSON body like \(example)")
+    }
 }

@@ -50,7 +50,7 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     /// Whether a password matches, compared in constant time.
     public func matches(_ password: String) -> Bool {
         guard let candidate = try? Self.derive(password, salt: salt, logN: logN, blockSize: blockSize, parallelism: parallelism) else { return false }
-        return candidate.count == hash.count && zip(candidate, hash).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+        return constantTimeEqual(candidate, hash)
     }
 
     static func derive(_ password: String, salt: Data, logN: Int, blockSize: Int, parallelism: Int) throws -> Data {
@@ -81,7 +81,7 @@ public struct SessionToken: Sendable, Equatable {
     /// The cookie value.
     public func signed(key: SymmetricKey) -> String {
         let body = "\(Data(personCode.utf8).base64URL).\(Int64(expiresAt.timeIntervalSince1970)).\(nonce)"
-        return "\(body).\(Self.mac(body, key: key))"
+        return "\(body).\(hmacBase64URL(body, key: key))"
     }
 
     /// Reads a cookie value; nil when it is malformed, forged or expired.
@@ -89,7 +89,7 @@ public struct SessionToken: Sendable, Equatable {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 4 else { return nil }
         let body = parts[0..<3].joined(separator: ".")
-        guard constantTimeEqual(Self.mac(body, key: key), parts[3]),
+        guard constantTimeEqual(hmacBase64URL(body, key: key), parts[3]),
               let codeData = Data(base64URL: parts[0]), let code = String(data: codeData, encoding: .utf8),
               let seconds = Int64(parts[1]) else { return nil }
         let expiry = Date(timeIntervalSince1970: TimeInterval(seconds))
@@ -97,10 +97,6 @@ public struct SessionToken: Sendable, Equatable {
         self.init(personCode: code, expiresAt: expiry, nonce: parts[2])
     }
 
-    /// HMAC-SHA256 of a text, base64url.
-    public static func mac(_ text: String, key: SymmetricKey) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key)).base64URL
-    }
 }
 
 /// API tokens for programs (a merchant's till): random, shown once, stored only as a SHA-256
@@ -117,11 +113,21 @@ public enum APIToken {
     }
 }
 
-/// Compares two strings without stopping at the first difference.
-public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
-    let left = Array(a.utf8), right = Array(b.utf8)
+/// HMAC-SHA256 of a text in base64url, truncated to `bytes` where a shorter tag will do.
+public func hmacBase64URL(_ text: String, key: SymmetricKey, bytes: Int = 32) -> String {
+    Data(HMAC<SHA256>.authenticationCode(for: Data(text.utf8), using: key).prefix(bytes)).base64URL
+}
+
+/// Compares two byte sequences without stopping at the first difference.
+public func constantTimeEqual<A: Sequence<UInt8>, B: Sequence<UInt8>>(_ a: A, _ b: B) -> Bool {
+    let left = Array(a), right = Array(b)
     guard left.count == right.count else { return false }
     return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
+}
+
+/// Compares two strings without stopping at the first difference.
+public func constantTimeEqual(_ a: String, _ b: String) -> Bool {
+    constantTimeEqual(a.utf8, b.utf8)
 }
 
 extension Data {

@@ -128,6 +128,6 @@ public struct VoucherTicket: Sendable, Equatable {
     }
 
     static func signature(_ body: String, key: SymmetricKey) -> String {
-        Data(HMAC<SHA256>.authenticationCode(for: Data(body.utf8), using: key).prefix(16)).base64URL
+        hmacBase64URL(body, key: key, bytes: 16)
     }
 }
