@@ -37,16 +37,17 @@ public struct PointsDesk: Sendable {
         guard let parsed = commands.command(in: message.text, now: now) else { return .notACommand }
         let command: PointsCommand
         switch parsed {
-        case .failure(let error): return try await refuse(stored, error.reason, now: now)
+        case .failure(let error): return try await CommandOutcome.refused(stored, error.reason, store: store, replies: replies, now: now)
         case .success(let value): command = value
         }
         let person = try await store.person(platform: message.platform, userID: message.senderID)
-        let directory = try await store.directory()
+        // Read before the transaction, and only by the commands that check scope or post to staff.
+        let directory = Self.readsCommunity(command) ? try await store.directory() : nil
         do {
             let handled = try await store.withPoints { tx in
                 guard try await tx.claim(stored, at: now) else { return false }
                 var keys = DedupeKeys(base: "m\(stored.id)")
-                let request = Request(stored: stored, person: person, directory: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description)
+                let request = Request(stored: stored, person: person, community: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description)
                 for outbound in try await perform(command, request, tx: tx) {
                     try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
                 }
@@ -56,14 +57,16 @@ public struct PointsDesk: Sendable {
             return handled ? .handled : .alreadyProcessed
         } catch let refusal as PointsRefusal {
             logger.info("points command refused", metadata: ["points.command": "\(Self.name(of: command))", "points.reason": "\(refusal.reason)"])
-            return try await refuse(stored, refusal.reason, now: now)
+            return try await CommandOutcome.refused(stored, refusal.reason, store: store, replies: replies, now: now)
         }
     }
 
-    private func refuse(_ stored: StoredInboundMessage, _ reason: String, now: Date) async throws -> CommandOutcome {
-        let text = replies.render(.commandRefused, ["id": "", "reason": reason]) ?? reason
-        let finished = try await store.finishProcessing(of: stored, intent: .chat, at: now, reply: WorkOrderDesk.answer(stored.message, text))
-        return finished ? .handled : .alreadyProcessed
+    /// Whether a command needs the community structure (scope checks, staff chats).
+    static func readsCommunity(_ command: PointsCommand) -> Bool {
+        switch command {
+        case .postTask, .complete, .approve, .reject: true
+        case .listTasks, .signUp, .withdraw, .balance, .vouchers, .listOffers, .redeem: false
+        }
     }
 
     /// What a command is about, for the log (never the text: it may hold names).
@@ -86,11 +89,17 @@ public struct PointsDesk: Sendable {
     struct Request: Sendable {
         var stored: StoredInboundMessage
         var person: Person?
-        var directory: CommunityDirectory
+        /// Read only for the commands `readsCommunity` names.
+        var community: CommunityDirectory?
         var now: Date
         var today: String
 
         var message: InboundMessage { stored.message }
+
+        func directory() throws -> CommunityDirectory {
+            guard let community else { throw StoreError.corrupt("the community structure was not read for this command") }
+            return community
+        }
     }
 
     /// Carries out one command inside the transaction and returns the messages to queue, the
@@ -102,7 +111,7 @@ public struct PointsDesk: Sendable {
         }
         switch command {
         case .postTask(let draft):
-            let posted = try await postTask(draft, by: request.person, directory: request.directory, tx: tx, now: request.now)
+            let posted = try await postTask(draft, by: request.person, directory: try request.directory(), tx: tx, now: request.now)
             return [answer(.taskPosted, [
                 "code": posted.task.code, "title": posted.task.title, "points": posted.task.points, "slots": posted.task.slots,
                 "deadline": posted.task.deadline, "defaultDeadline": !draft.deadlineGiven, "groups": posted.groups.joined(separator: "、"),
@@ -148,27 +157,28 @@ public struct PointsDesk: Sendable {
                 "name": person.name, "code": code, "title": record.task.title, "note": note,
                 "photos": message.attachments.isEmpty ? "" : "\(message.attachments.count)",
             ]) {
-                let grid = record.task.buildingCode.flatMap { request.directory.buildingGrids[$0] } ?? request.directory.root ?? ""
-                messages += try request.directory.staffChats(grid: grid).map { try request.directory.outbound(text, to: $0, environment: environment) }
+                let directory = try request.directory()
+                let grid = record.task.buildingCode.flatMap { directory.buildingGrids[$0] } ?? directory.root ?? ""
+                messages += try directory.staffChats(grid: grid).map { try directory.outbound(text, to: $0, environment: environment) }
             }
             return messages
 
         case .approve(let code, let name), .reject(let code, let name, _):
             var reason: String?
             if case .reject(_, _, let why) = command { reason = why }
-            let reviewed = try await review(code, name: name, reason: reason, by: request.person, directory: request.directory, tx: tx, now: request.now, today: request.today)
+            let reviewed = try await review(code, name: name, reason: reason, by: request.person, directory: try request.directory(), tx: tx, now: request.now, today: request.today)
             return [WorkOrderDesk.answer(message, replies.render(.commandDone, ["done": reviewed.done]) ?? reviewed.done), reviewed.notice]
 
         case .balance:
             let (_, household) = try resident(request)
             let account = LedgerAccounts.household(household)
-            let balance = try await tx.balance(of: account) ?? 0
+            let balance = try await tx.ledger.balance(of: account) ?? 0
             let held = try await tx.vouchers(household: household, limit: 1_000).filter { $0.status == .issued }.reduce(Int64(0)) { $0 + $1.points }
             let entries = try await tx.recentTransfers(account: account, limit: 5).map { transfer in
                 ["when": replies.clockTime(transfer.at, relativeTo: request.now), "sign": transfer.creditAccount == account ? "+" : "−",
                  "amount": "\(transfer.amount)", "what": Self.describe(transfer)]
             }
-            return [answer(.pointsBalance, ["household": Self.householdName(household, request: request), "balance": balance,
+            return [answer(.pointsBalance, ["household": Self.householdName(household), "balance": balance,
                                             "escrow": held > 0 ? "\(held)" : "", "entries": entries])]
 
         case .vouchers:
@@ -182,7 +192,7 @@ public struct PointsDesk: Sendable {
                 return ["code": voucher.code.description, "title": voucher.offerTitle, "merchant": voucher.merchantName,
                         "status": voucher.status.chineseName, "when": when]
             }
-            return [answer(.voucherList, ["household": Self.householdName(household, request: request), "vouchers": vouchers])]
+            return [answer(.voucherList, ["household": Self.householdName(household), "vouchers": vouchers])]
 
         case .listOffers:
             let offers = try await tx.openOffers().map { record in
@@ -205,7 +215,7 @@ public struct PointsDesk: Sendable {
             switch issue {
             case .issued(let issued), .existing(let issued): voucher = issued
             }
-            let balance = try await tx.balance(of: LedgerAccounts.household(household)) ?? 0
+            let balance = try await tx.ledger.balance(of: LedgerAccounts.household(household)) ?? 0
             return [answer(.voucherIssued, [
                 "title": voucher.offerTitle, "merchant": voucher.merchantName, "value": Self.yuan(voucher.valueFen), "code": voucher.code.description,
                 "expires": replies.clockTime(voucher.expiresAt, relativeTo: request.now), "points": voucher.points, "balance": balance,
@@ -282,7 +292,7 @@ public struct PointsDesk: Sendable {
                 throw PointsRefusal("\(enrolment.personName) 的任务 \(code) 刚刚已被审核")
             }
         }
-        let balance = try await tx.balance(of: LedgerAccounts.household(enrolment.householdCode)) ?? 0
+        let balance = try await tx.ledger.balance(of: LedgerAccounts.household(enrolment.householdCode)) ?? 0
         let approved = reason == nil
         let notice = replies.render(.taskReviewed, [
             "approved": approved, "name": enrolment.personName, "code": code, "title": record.task.title, "points": record.task.points,
@@ -424,7 +434,7 @@ public struct PointsDesk: Sendable {
         }
     }
 
-    static func householdName(_ code: String, request: Request) -> String {
+    static func householdName(_ code: String) -> String {
         // H-3-2-502 → 3号楼2单元502
         let parts = code.split(separator: "-").dropFirst()
         guard parts.count == 3 else { return code }

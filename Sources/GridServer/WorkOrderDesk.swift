@@ -25,6 +25,14 @@ public enum CommandOutcome: Sendable, Equatable {
     case handled
     /// Another worker already processed the message.
     case alreadyProcessed
+
+    /// Finishes a message with a one-line refusal and nothing else: what a malformed or refused
+    /// command gets once its own transaction has rolled back.
+    static func refused(_ stored: StoredInboundMessage, _ reason: String, store: SQLStore, replies: ChatReplies, now: Date) async throws -> CommandOutcome {
+        let text = replies.render(.commandRefused, ["id": "", "reason": reason]) ?? reason
+        let finished = try await store.finishProcessing(of: stored, intent: .chat, at: now, reply: WorkOrderDesk.answer(stored.message, text))
+        return finished ? .handled : .alreadyProcessed
+    }
 }
 
 /// The closed loop's I/O around the pure `ReportLifecycle`: it routes new reports and merges
@@ -220,9 +228,7 @@ public struct WorkOrderDesk: Sendable {
     }
 
     private func refuseWithoutReport(_ stored: StoredInboundMessage, now: Date) async throws -> CommandOutcome {
-        let text = replies.render(.commandRefused, ["id": "", "reason": "请注明工单号，例如「收到 #12」，或直接回复工单卡片"]) ?? ""
-        let finished = try await store.finishProcessing(of: stored, intent: .chat, at: now, reply: Self.answer(stored.message, text))
-        return finished ? .handled : .alreadyProcessed
+        try await CommandOutcome.refused(stored, "请注明工单号，例如「收到 #12」，或直接回复工单卡片", store: store, replies: replies, now: now)
     }
 
     /// Carries out one command inside the transaction; returns the reply for the sender or

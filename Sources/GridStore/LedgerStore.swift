@@ -43,10 +43,7 @@ extension SQLStore {
 
     /// An account's balance (nil when it does not exist).
     public func balance(of account: String) async throws -> Int64? {
-        try await database.withConnection { db in
-            try await db.select().column("balance").from("ledger_accounts").where("code", .equal, account)
-                .first(decodingColumn: "balance", as: Int64.self)
-        }
+        try await database.withConnection { db in try await LedgerTransaction(db: db).balance(of: account) }
     }
 }
 
@@ -75,6 +72,12 @@ public struct LedgerTransaction: Sendable {
         try await db.insert(into: "ledger_accounts").columns("code", "kind", "may_go_negative", "balance", "created_at")
             .values(SQLBind(code), SQLBind(kind.rawValue), SQLBind(kind.mayGoNegative ? 1 : 0), SQLBind(0), SQLBind(SQLStore.milliseconds(date)))
             .ignoringConflicts(with: ["code"]).run()
+    }
+
+    /// An account's balance (nil when it does not exist).
+    public func balance(of account: String) async throws -> Int64? {
+        try await db.select().column("balance").from("ledger_accounts").where("code", .equal, account)
+            .first(decodingColumn: "balance", as: Int64.self)
     }
 
     public func transfer(id: String) async throws -> LedgerTransfer? {
@@ -107,8 +110,7 @@ public struct LedgerTransaction: Sendable {
             .where { $0.where("may_go_negative", .equal, 1).orWhere("balance", .greaterThanOrEqual, transfer.amount) }
             .returning("balance").all()
         if debited.isEmpty {
-            guard let balance = try await db.select().column("balance").from("ledger_accounts").where("code", .equal, transfer.debitAccount)
-                .first(decodingColumn: "balance", as: Int64.self) else { throw LedgerError.accountNotFound(transfer.debitAccount) }
+            guard let balance = try await balance(of: transfer.debitAccount) else { throw LedgerError.accountNotFound(transfer.debitAccount) }
             throw LedgerError.exceedsBalance(account: transfer.debitAccount, balance: balance, amount: transfer.amount)
         }
         let credited = try await db.update("ledger_accounts")

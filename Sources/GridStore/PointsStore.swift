@@ -173,14 +173,14 @@ public struct PointsTransaction: Sendable {
 
     static let taskColumns = ["code", "title", "points", "slots", "deadline", "building_code", "status", "created_by"]
 
-    func taskRecord(_ row: any SQLRow) async throws -> TaskRecord {
+    static func taskRecord(_ row: any SQLRow, slotsTaken: Int) throws -> TaskRecord {
         let code = try row.decode(column: "code", as: String.self)
         let task = VolunteerTask(code: code, title: try row.decode(column: "title"), points: try row.decode(column: "points"),
                                  slots: try row.decode(column: "slots"), deadline: try row.decode(column: "deadline"),
                                  buildingCode: try row.decode(column: "building_code"))
         let status = try row.decode(column: "status", as: String?.self)
         return TaskRecord(task: task, isOpen: status == nil || status == "open", createdBy: try row.decode(column: "created_by"),
-                          slotsTaken: try await slotsTaken(task: code))
+                          slotsTaken: slotsTaken)
     }
 
     /// A task, locked for the transaction on PostgreSQL so sign-ups for it queue.
@@ -188,7 +188,7 @@ public struct PointsTransaction: Sendable {
         let query = db.select().columns(Self.taskColumns).from("tasks").where("code", .equal, code)
         if lock { query.for(.update) }
         guard let row = try await query.first() else { return nil }
-        return try await taskRecord(row)
+        return try Self.taskRecord(row, slotsTaken: try await slotsTaken(task: code))
     }
 
     /// Open tasks whose deadline is today or later, soonest first.
@@ -196,9 +196,13 @@ public struct PointsTransaction: Sendable {
         let rows = try await db.select().columns(Self.taskColumns).from("tasks")
             .where { $0.where("status", .is, SQLLiteral.null).orWhere("status", .equal, "open") }
             .where("deadline", .greaterThanOrEqual, today).orderBy("deadline").orderBy("code").all()
-        var tasks: [TaskRecord] = []
-        for row in rows { tasks.append(try await taskRecord(row)) }
-        return tasks
+        // Every task's taken slots in one query, not one query a task.
+        var taken: [String: Int] = [:]
+        for row in try await db.select().column("task_code").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("task_enrolments")
+            .where("status", .notEqual, EnrolmentStatus.withdrawn.rawValue).groupBy("task_code").all() {
+            taken[try row.decode(column: "task_code")] = try row.decode(column: "n", as: Int.self)
+        }
+        return try rows.map { row in try Self.taskRecord(row, slotsTaken: taken[try row.decode(column: "code", as: String.self)] ?? 0) }
     }
 
     /// Records a posted task under the next free number (`T4` after `T3`).
@@ -505,9 +509,5 @@ public struct PointsTransaction: Sendable {
     /// A person's name.
     public func personName(code: String) async throws -> String? {
         try await db.select().column("name").from("people").where("code", .equal, code).first(decodingColumn: "name", as: String.self)
-    }
-
-    public func balance(of account: String) async throws -> Int64? {
-        try await db.select().column("balance").from("ledger_accounts").where("code", .equal, account).first(decodingColumn: "balance", as: Int64.self)
     }
 }

@@ -39,6 +39,14 @@ import Testing
         }
     }
 
+    /// Runs `attempt` `count` times at once and counts the outcomes it names.
+    static func tally(_ count: Int, _ attempt: @escaping @Sendable (Int) async -> String) async -> [String: Int] {
+        await withTaskGroup(of: String.self) { group in
+            for index in 0..<count { group.addTask { await attempt(index) } }
+            return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
+        }
+    }
+
     @Test(arguments: TestBackend.allCases)
     func anApprovalDeliveredManyTimesAtOncePaysOnce(backend: TestBackend) async throws {
         try await backend.withDatabase { (database: GridDatabase) async throws -> Void in
@@ -74,20 +82,15 @@ import Testing
             try await Self.earn(store)
             let voucher = try await Self.issue(store, key: "request-1")
             #expect(try await store.balance(of: LedgerAccounts.escrow) == 100)
-            let outcomes = await withTaskGroup(of: String.self) { group in
-                for index in 0..<200 {
-                    group.addTask {
-                        do {
-                            _ = try await store.withPoints { tx in try await tx.redeem(voucher.code, merchant: "M1", by: "MA1", at: Self.now.addingTimeInterval(Double(index))) }
-                            return "redeemed"
-                        } catch VoucherRuleError.alreadyRedeemed(let at, let by) {
-                            return at != nil && by == "MA1" ? "already" : "already, without when or who"
-                        } catch {
-                            return "unexpected \(error)"
-                        }
-                    }
+            let outcomes = await Self.tally(200) { index in
+                do {
+                    _ = try await store.withPoints { tx in try await tx.redeem(voucher.code, merchant: "M1", by: "MA1", at: Self.now.addingTimeInterval(Double(index))) }
+                    return "redeemed"
+                } catch VoucherRuleError.alreadyRedeemed(let at, let by) {
+                    return at != nil && by == "MA1" ? "already" : "already, without when or who"
+                } catch {
+                    return "unexpected \(error)"
                 }
-                return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             }
             #expect(outcomes == ["redeemed": 1, "already": 199])
             #expect(try await store.balance(of: LedgerAccounts.merchant("M1")) == 100)
@@ -104,20 +107,15 @@ import Testing
             let store = try await Self.seeded(database)
             try await Self.earn(store)
             // 100 points, 20 parallel requests for a 50-point voucher: two are issued.
-            let outcomes = await withTaskGroup(of: String.self) { group in
-                for index in 0..<20 {
-                    group.addTask {
-                        do {
-                            _ = try await Self.issue(store, offer: "O3", key: "parallel-\(index)")
-                            return "issued"
-                        } catch PointsStoreError.insufficientPoints {
-                            return "insufficient"
-                        } catch {
-                            return "unexpected \(error)"
-                        }
-                    }
+            let outcomes = await Self.tally(20) { index in
+                do {
+                    _ = try await Self.issue(store, offer: "O3", key: "parallel-\(index)")
+                    return "issued"
+                } catch PointsStoreError.insufficientPoints {
+                    return "insufficient"
+                } catch {
+                    return "unexpected \(error)"
                 }
-                return await group.reduce(into: [String: Int]()) { $0[$1, default: 0] += 1 }
             }
             #expect(outcomes == ["issued": 2, "insufficient": 18])
             #expect(try await store.balance(of: LedgerAccounts.household(Self.household)) == 0)

@@ -61,6 +61,7 @@ public struct LedgerAuditReport: Sendable, Equatable {
 /// Checks a ledger from its stored parts alone: the chain, conservation, balances, limits,
 /// reversals, and that rewards and voucher settlements happened at most once.
 public enum LedgerAudit {
+    /// Audits stored accounts and transfers against the chain head.
     ///
     /// Given the approved enrolments (reward reference → points) and the vouchers, it also checks
     /// that every approved task was paid exactly once and nothing else was paid as a task reward
@@ -78,8 +79,6 @@ public enum LedgerAudit {
         var previous = LedgerTransfer.genesisHash
         var seen: [String: LedgerTransfer] = [:]
         var reversed: Set<String> = []
-        var rewards: [String: Int] = [:]
-        var settlements: [String: Int] = [:]
         // Net count and amount of each code's transfers per reference, reversals subtracted.
         var tallies: [TransferCode: [String: (count: Int, amount: Int64)]] = [:]
         func breach(_ text: String) {
@@ -118,17 +117,9 @@ public enum LedgerAudit {
             }
             let tally = tallies[effective.code, default: [:]][effective.reference] ?? (0, 0)
             tallies[effective.code, default: [:]][effective.reference] = (tally.count + sign, tally.amount + Int64(sign) * effective.amount)
-            switch effective.code {
-            case .taskReward:
-                rewards[effective.reference, default: 0] += sign
-                report.pointsIssued += Int64(sign) * effective.amount
-            case .voucherRedeem, .voucherExpiryRefund:
-                settlements[effective.reference, default: 0] += sign
-                if effective.code == .voucherRedeem { report.pointsRedeemed += Int64(sign) * effective.amount }
-            case .voucherReserve, .adjustment, .reversal:
-                break
-            }
         }
+        report.pointsIssued = (tallies[.taskReward] ?? [:]).values.reduce(0) { $0 + $1.amount }
+        report.pointsRedeemed = (tallies[.voucherRedeem] ?? [:]).values.reduce(0) { $0 + $1.amount }
         if previous != headHash { breach("the chain head \(headHash.prefix(12)) is not the last transfer's hash \(previous.prefix(12)) (transfers removed or added behind the ledger's back)") }
         var total: Int64 = 0
         for account in accounts {
@@ -139,10 +130,12 @@ public enum LedgerAudit {
             if account.kind == .escrow { report.pointsInEscrow += account.storedBalance }
         }
         if total != 0 { breach("points are not conserved: all balances sum to \(total), not 0") }
-        for (reference, count) in rewards.sorted(by: { $0.key < $1.key }) where count > 1 {
-            breach("task reward \(reference) paid \(count) times")
+        for (reference, paid) in (tallies[.taskReward] ?? [:]).sorted(by: { $0.key < $1.key }) where paid.count > 1 {
+            breach("task reward \(reference) paid \(paid.count) times")
         }
-        for (reference, count) in settlements.sorted(by: { $0.key < $1.key }) where count > 1 {
+        // A voucher is settled by its redemption or its refund, never both, never twice.
+        let settlements = [TransferCode.voucherRedeem, .voucherExpiryRefund].flatMap { (tallies[$0] ?? [:]).map { ($0.key, $0.value.count) } }
+        for (reference, count) in Dictionary(settlements, uniquingKeysWith: +).sorted(by: { $0.key < $1.key }) where count > 1 {
             breach("voucher \(reference) settled \(count) times")
         }
         func tally(_ code: TransferCode, _ reference: String) -> (count: Int, amount: Int64) { tallies[code]?[reference] ?? (0, 0) }
