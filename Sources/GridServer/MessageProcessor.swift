@@ -70,23 +70,19 @@ public final class MessageProcessor: Service, Sendable {
             return try await bind(stored, building: building)
         }
         let moment = now()
-        switch try await points.handle(stored, now: moment) {
-        case .handled:
-            onReplyQueued()
-            return true
-        case .alreadyProcessed:
-            return false
-        case .notACommand:
-            break
-        }
-        switch try await desk.handleCommand(stored, now: moment) {
-        case .handled:
-            onReplyQueued()
-            return true
-        case .alreadyProcessed:
-            return false
-        case .notACommand:
-            break
+        // Points commands name tasks and offers (T4, O3), report commands name reports (#12): at
+        // most one desk takes a message.
+        let desks: [@Sendable (StoredInboundMessage, Date) async throws -> CommandOutcome] = [points.handle(_:now:), desk.handleCommand(_:now:)]
+        for handle in desks {
+            switch try await handle(stored, moment) {
+            case .handled:
+                onReplyQueued()
+                return true
+            case .alreadyProcessed:
+                return false
+            case .notACommand:
+                continue
+            }
         }
         let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
         let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
