@@ -102,8 +102,12 @@ public func buildApplication(
         store: services.store, sessions: sessions, pages: WebPages(replies: services.replies),
         counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
     ).addRoutes(to: router)
-    TasksAPIController(store: services.store, sessions: sessions, points: services.pointsDesk, now: services.now, onQueued: outbound.notify)
-        .addRoutes(to: router)
+    let tasks = TasksAPIController(store: services.store, sessions: sessions, points: services.pointsDesk, now: services.now, onQueued: outbound.notify)
+    tasks.addRoutes(to: router)
+    let console = Console(store: services.store, sessions: sessions, pages: WebPages(replies: services.replies), now: services.now)
+    DashboardController(console: console).addRoutes(to: router)
+    ConsoleController(console: console, desk: services.desk, onQueued: outbound.notify).addRoutes(to: router)
+    AdminController(console: console, tasks: tasks).addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(

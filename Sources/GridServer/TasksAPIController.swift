@@ -56,18 +56,8 @@ struct TasksAPIController: Sendable {
         router.post("/api/v1/tasks") { request, _ in
             let person = try await staff(request)
             let body = try await jsonBody(NewTask.self, request, example: #"{"title": "清理3号楼楼道小广告", "points": 10, "slots": 2, "deadline": "2026-12-31"}"#)
-            let draft = try Self.draft(body, now: now())
             return try await refusing {
-                let directory = try await store.directory()
-                let moment = now()
-                let posted = try await store.withPoints { tx in
-                    let posted = try await points.postTask(draft, building: body.building, by: person, directory: directory, tx: tx, now: moment)
-                    for (index, message) in posted.announcements.enumerated() {
-                        try await tx.enqueue(message, dedupeKey: "task:\(posted.task.code):announce:\(index)", at: moment)
-                    }
-                    return posted
-                }
-                onQueued()
+                let posted = try await post(body, by: person)
                 return try CounterController.json(TaskJSON(code: posted.task.code, title: posted.task.title, points: posted.task.points, slots: posted.task.slots,
                                                            slotsTaken: 0, deadline: posted.task.deadline, building: posted.task.buildingCode), status: .created)
             }
@@ -95,6 +85,23 @@ struct TasksAPIController: Sendable {
                                                              householdBalance: balance))
             }
         }
+    }
+
+    /// Posts a task by the chat's rules and queues its announcements; throws a `PointsRefusal`
+    /// when the rules refuse it, and 400 for a malformed task.
+    func post(_ body: NewTask, by person: Person) async throws -> PointsDesk.PostedTask {
+        let draft = try Self.draft(body, now: now())
+        let directory = try await store.directory()
+        let moment = now()
+        let posted = try await store.withPoints { tx in
+            let posted = try await points.postTask(draft, building: body.building, by: person, directory: directory, tx: tx, now: moment)
+            for (index, message) in posted.announcements.enumerated() {
+                try await tx.enqueue(message, dedupeKey: "task:\(posted.task.code):announce:\(index)", at: moment)
+            }
+            return posted
+        }
+        onQueued()
+        return posted
     }
 
     struct ReviewJSON: Encodable {

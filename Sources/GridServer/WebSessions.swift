@@ -109,7 +109,7 @@ struct WebPages: Sendable {
 
     /// An HTML page; `status` for pages that report a refusal.
     func page(_ template: WebTemplate, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
-        var values = values
+        var values = Self.droppingEmptyText(values)
         values["title"] = values["title"] ?? template.title
         let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
@@ -120,6 +120,20 @@ struct WebPages: Sendable {
         var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
         for cookie in cookies { response.setCookie(cookie) }
         return response
+    }
+
+    /// The values without empty strings, at every depth: Mustache renders a section for any
+    /// string, even an empty one, and the templates use `{{#problem}}…{{/problem}}` for "if set".
+    static func droppingEmptyText(_ values: [String: Any]) -> [String: Any] {
+        func clean(_ value: Any) -> Any? {
+            switch value {
+            case let text as String: text.isEmpty ? nil : text
+            case let dictionary as [String: Any]: droppingEmptyText(dictionary)
+            case let list as [[String: Any]]: list.map(droppingEmptyText)
+            default: value
+            }
+        }
+        return values.compactMapValues(clean)
     }
 
     /// A redirect after a form (303 See Other).
@@ -135,6 +149,11 @@ enum WebTemplate: String, CaseIterable, Sendable {
     case login = "web/login"
     case counter = "web/counter"
     case statement = "web/statement"
+    case consoleHeader = "web/console_header"
+    case reports = "web/reports"
+    case report = "web/report"
+    case dashboard = "web/dashboard"
+    case admin = "web/admin"
 
     /// The page's title.
     var title: String {
@@ -142,6 +161,10 @@ enum WebTemplate: String, CaseIterable, Sendable {
         case .login: "登录"
         case .counter: "兑换券核销"
         case .statement: "结算对账单"
+        case .consoleHeader, .reports: "工单"
+        case .report: "工单详情"
+        case .dashboard: "统计"
+        case .admin: "社区管理"
         }
     }
 }

@@ -217,13 +217,30 @@ public struct WorkOrderDesk: Sendable {
             var keys = DedupeKeys(base: "m\(stored.id)")
             let reply: String
             do {
-                reply = try await perform(final, person: person, message: message, directory: directory, tx: tx, keys: &keys, now: now)
+                reply = try await perform(final, person: person, sender: CommandSender(message), directory: directory, tx: tx, keys: &keys, now: now)
             } catch let refusal as CommandRefusal {
                 reply = replies.render(.commandRefused, ["id": refusal.reportID.map { "\($0)" } ?? "", "reason": refusal.reason]) ?? refusal.reason
                 logger.info("command refused", metadata: ["command.verb": "\(final.verb.rawValue)", "command.reason": "\(refusal.reason)"])
             }
             try await tx.enqueue(Self.answer(message, reply), dedupeKey: keys.next(), at: now)
             return .handled
+        }
+    }
+
+    /// Carries out a command given on the staff console by a signed-in person: the same rules,
+    /// timeline entries and notices as in chat. A refusal writes nothing. `key` is the form's
+    /// one-time key, so a form sent twice queues its notices once.
+    public func perform(_ command: ChatCommand, by person: Person, key: String, now: Date) async throws -> ConsoleCommandResult {
+        guard !command.reportIDs.isEmpty else { return .refused("请注明工单号") }
+        let directory = try await store.directory()
+        do {
+            return .done(try await store.withWorkOrders { tx in
+                var keys = DedupeKeys(base: "web:\(key)")
+                let sender = CommandSender(platform: .generic, senderID: "web:\(person.code)", senderName: person.name, attachments: 0)
+                return try await perform(command, person: person, sender: sender, directory: directory, tx: tx, keys: &keys, now: now)
+            })
+        } catch let refusal as CommandRefusal {
+            return .refused(refusal.reason)
         }
     }
 
@@ -234,7 +251,7 @@ public struct WorkOrderDesk: Sendable {
     /// Carries out one command inside the transaction; returns the reply for the sender or
     /// throws a `CommandRefusal` with the one-line reason.
     private func perform(
-        _ command: ChatCommand, person: Person?, message: InboundMessage, directory: CommunityDirectory,
+        _ command: ChatCommand, person: Person?, sender message: CommandSender, directory: CommunityDirectory,
         tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date
     ) async throws -> String {
         let id = command.reportIDs[0]
@@ -273,7 +290,7 @@ public struct WorkOrderDesk: Sendable {
             if order.acknowledgedAt == nil { order.acknowledgedAt = now }
             if order.resolvedAt == nil { order.resolvedAt = now }
             try await tx.endStages(reportID: id, outcome: "done", at: now)
-            try await record("resolve", note: [note, message.attachments.isEmpty ? nil : "照片 \(message.attachments.count) 张"].compactMap { $0 }.joined(separator: "；"))
+            try await record("resolve", note: [note, message.attachments == 0 ? nil : "照片 \(message.attachments) 张"].compactMap { $0 }.joined(separator: "；"))
             try await carryOut(transition.effects, order: order, actorName: who.name, note: note, directory: directory, tx: tx, keys: &keys, now: now)
             return done("#\(id) 已标记为已处置，等待他人核实。")
 
@@ -604,6 +621,32 @@ public struct WorkOrderDesk: Sendable {
     static func actorFields(_ person: Person?, senderID: String, senderName: String?) -> ActorFields {
         guard let person else { return ActorFields(code: "im:\(senderID)", name: senderName, role: Role.resident.rawValue) }
         return ActorFields(code: person.code, name: person.name, role: person.role.rawValue)
+    }
+}
+
+/// What a console command did: done with the line chat would have answered, or refused saying why.
+public enum ConsoleCommandResult: Sendable, Equatable {
+    case done(String)
+    case refused(String)
+}
+
+/// Who gave a command, as far as the command needs to know.
+struct CommandSender {
+    var platform: ChatPlatform
+    var senderID: String
+    var senderName: String?
+    /// How many photos came with it.
+    var attachments: Int
+
+    init(platform: ChatPlatform, senderID: String, senderName: String?, attachments: Int) {
+        self.platform = platform
+        self.senderID = senderID
+        self.senderName = senderName
+        self.attachments = attachments
+    }
+
+    init(_ message: InboundMessage) {
+        self.init(platform: message.platform, senderID: message.senderID, senderName: message.senderName, attachments: message.attachments.count)
     }
 }
 

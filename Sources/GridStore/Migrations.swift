@@ -32,6 +32,19 @@ public struct Migrator: Sendable {
         Migration(version: 7, name: "ledger", apply: LedgerSchema.create),
         Migration(version: 8, name: "points", apply: PointsSchema.create),
         Migration(version: 9, name: "accounts", apply: AccountSchema.create),
+        Migration(version: 10, name: "admin_changes", apply: { db, _ in
+            try await db.create(table: "admin_changes")
+                .column("id", type: .bigint, .primaryKey(autoIncrement: true))
+                .column("at", type: .bigint, .notNull)
+                .column("actor_code", type: .text, .notNull)
+                .column("actor_name", type: .text, .notNull)
+                .column("entity", type: .text, .notNull)
+                .column("entity_key", type: .text, .notNull)
+                // JSON objects of the row's fields before (NULL when created) and after.
+                .column("before", type: .text)
+                .column("after", type: .text, .notNull)
+                .run()
+        }),
     ]
 
     let database: GridDatabase

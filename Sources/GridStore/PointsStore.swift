@@ -330,6 +330,11 @@ public struct PointsTransaction: Sendable {
         try await offerQuery().where("stock", .greaterThan, 0).orderBy("points").orderBy(SQLColumn("code", table: "offers")).all().map(Self.offer)
     }
 
+    /// Every offer, sold out or not, in code order.
+    public func allOffers() async throws -> [OfferRecord] {
+        try await offerQuery().orderBy(SQLColumn("code", table: "offers")).all().map(Self.offer)
+    }
+
     func offerQuery() -> SQLSelectBuilder {
         db.select()
             .column(SQLColumn("code", table: "offers")).column(SQLColumn("merchant_code", table: "offers")).columns("title", "points", "value_fen", "stock", "valid_days")

@@ -30,33 +30,45 @@ public struct ReportStatistics: Sendable, Equatable, Codable {
 }
 
 extension SQLStore {
-    /// The supervisor's numbers for reports created in [from, to) and stages ended in it.
-    public func statistics(from: Date, to: Date) async throws -> ReportStatistics {
+    /// The supervisor's numbers for reports created in [from, to) and stages ended in it, over
+    /// the reports of a scope.
+    public func statistics(from: Date, to: Date, scope: ReportScope = .everything) async throws -> ReportStatistics {
         let start = Self.milliseconds(from)
         let end = Self.milliseconds(to)
         return try await database.withConnection { db in
+            /// The scope's reports, for the queries over their stages.
+            func scoped(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
+                if scope == .everything { return query }
+                return query.where("report_id", .in, SQLSubquery.select { subquery in
+                    let reports = subquery.column("id").from("reports")
+                    _ = Self.narrow(reports, to: scope)
+                    return reports
+                })
+            }
+            let visible = scope != .nothing && scope != .grids([])
             func grouped(_ column: String) async throws -> [String: Int] {
                 var counts: [String: Int] = [:]
-                let rows = try await db.select().column(SQLColumn(column), as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+                let rows = db.select().column(SQLColumn(column), as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                     .from("reports").where("created_at", .greaterThanOrEqual, start).where("created_at", .lessThan, end)
                     .where("status", .notEqual, ReportStatus.merged.rawValue)
-                    .groupBy(column).all()
-                for row in rows {
+                guard Self.narrow(rows, to: scope) else { return [:] }
+                for row in try await rows.groupBy(column).all() {
                     counts[try row.decode(column: "k", as: String?.self) ?? "-"] = try row.decode(column: "n", as: Int.self)
                 }
                 return counts
             }
             let byStatus = try await grouped("status")
             let total = byStatus.values.reduce(0, +)
-            let merged = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("reports")
+            let mergedQuery = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("reports")
                 .where("created_at", .greaterThanOrEqual, start).where("created_at", .lessThan, end)
-                .where("status", .equal, ReportStatus.merged.rawValue).first(decodingColumn: "n", as: Int.self) ?? 0
+                .where("status", .equal, ReportStatus.merged.rawValue)
+            let merged = Self.narrow(mergedQuery, to: scope) ? try await mergedQuery.first(decodingColumn: "n", as: Int.self) ?? 0 : 0
 
             var onTime: [DeadlineStage: Double] = [:]
-            let stageRows = try await db.select().column("stage").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
+            let stageRows = !visible ? [] : try await scoped(db.select().column("stage").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")
                 .column(SQLRaw("CAST(SUM(on_time) AS BIGINT)"), as: "ok")
                 .from("report_stages").where("outcome", .equal, "done")
-                .where("ended_at", .greaterThanOrEqual, start).where("ended_at", .lessThan, end)
+                .where("ended_at", .greaterThanOrEqual, start).where("ended_at", .lessThan, end))
                 .groupBy("stage").all()
             for row in stageRows {
                 guard let stage = DeadlineStage(rawValue: try row.decode(column: "stage")) else { continue }
@@ -65,19 +77,19 @@ extension SQLStore {
             }
 
             func average(_ column: String) async throws -> Double? {
-                guard let row = try await db.select()
+                let query = db.select()
                     .column(SQLRaw("CAST(SUM(\(column) - created_at) AS BIGINT)"), as: "total")
                     .column(SQLFunction("COUNT", args: SQLColumn(column)), as: "n")
                     .from("reports").where("created_at", .greaterThanOrEqual, start).where("created_at", .lessThan, end)
-                    .where(column, .isNot, SQLLiteral.null).where("status", .notEqual, ReportStatus.merged.rawValue).first()
-                else { return nil }
+                    .where(column, .isNot, SQLLiteral.null).where("status", .notEqual, ReportStatus.merged.rawValue)
+                guard Self.narrow(query, to: scope), let row = try await query.first() else { return nil }
                 let count = try row.decode(column: "n", as: Int.self)
                 guard count > 0, let sum = try row.decode(column: "total", as: Int64?.self) else { return nil }
                 return Double(sum) / Double(count) / 1000
             }
 
-            let overdue = try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("report_stages")
-                .where("ended_at", .is, SQLLiteral.null).where("due_at", .lessThan, end).first(decodingColumn: "n", as: Int.self) ?? 0
+            let overdue = !visible ? 0 : try await scoped(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("report_stages")
+                .where("ended_at", .is, SQLLiteral.null).where("due_at", .lessThan, end)).first(decodingColumn: "n", as: Int.self) ?? 0
 
             return ReportStatistics(
                 from: from, to: to, total: total, merged: merged, byStatus: byStatus,

@@ -54,6 +54,13 @@ extension SQLStore {
     }
 }
 
+extension SQLStore {
+    /// The photos (attachment keys or URLs) of the message a report came from.
+    public func attachments(messageID: Int64) async throws -> [String] {
+        try await database.withConnection { db in try await WorkOrderTransaction(db: db).attachments(messageID: messageID) }
+    }
+}
+
 extension WorkOrderTransaction {
     /// The photos (attachment keys) of the message a report came from.
     public func attachments(messageID: Int64) async throws -> [String] {

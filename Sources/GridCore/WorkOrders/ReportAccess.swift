@@ -49,3 +49,52 @@ public enum ReportAccess {
         return ReportActor(personCode: person.code, role: person.role, isAssignee: isAssignee, supervises: supervises)
     }
 }
+
+/// The reports a person may see on the staff console and in exports: a grid worker their grid,
+/// a grid head their grid and the grids inside it, a building head their building, department
+/// staff their department's, the community admin everything. Residents and merchants none.
+public enum ReportScope: Sendable, Equatable {
+    case everything
+    /// Reports assigned to one of these grids.
+    case grids([String])
+    case building(String)
+    case department(String)
+    case nothing
+
+    /// The scope of a person in a community.
+    public static func of(_ person: Person, in directory: CommunityDirectory) -> ReportScope {
+        switch person.role {
+        case .communityAdmin:
+            return .everything
+        case .gridHead, .gridWorker:
+            guard let grid = person.gridCode else { return .nothing }
+            return .grids(directory.grids.keys.filter { directory.chain($0).contains(grid) }.sorted())
+        case .buildingHead:
+            return person.buildingCode.map(ReportScope.building) ?? .nothing
+        case .departmentStaff:
+            return person.departmentCode.map(ReportScope.department) ?? .nothing
+        case .resident, .merchant:
+            return .nothing
+        }
+    }
+
+    /// Whether a report assigned so is in the scope.
+    public func contains(_ assignment: ReportAssignment) -> Bool {
+        switch self {
+        case .everything: true
+        case .grids(let grids): grids.contains(assignment.gridCode)
+        case .building(let building): assignment.buildingCode == building
+        case .department(let department): assignment.departmentCode == department
+        case .nothing: false
+        }
+    }
+
+    /// The grids a person may filter by and that the dashboard breaks down by (nil: all).
+    public var gridCodes: [String]? {
+        switch self {
+        case .everything: nil
+        case .grids(let grids): grids
+        case .building, .department, .nothing: []
+        }
+    }
+}
