@@ -108,6 +108,8 @@ public func buildApplication(
     DashboardController(console: console).addRoutes(to: router)
     ConsoleController(console: console, desk: services.desk, onQueued: outbound.notify).addRoutes(to: router)
     AdminController(console: console, tasks: tasks).addRoutes(to: router)
+    Open311Controller(store: services.store, desk: services.desk, parser: services.parser, now: services.now, onQueued: outbound.notify)
+        .addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
     var app = Application(

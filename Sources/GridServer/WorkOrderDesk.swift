@@ -65,8 +65,10 @@ public struct WorkOrderDesk: Sendable {
 
     /// Records a report from a stored message, routes it and tells everyone concerned; or, when
     /// an open report already covers the same problem, merges it there. Returns the new report's
-    /// number, or nil when the message was already processed.
-    public func intake(_ stored: StoredInboundMessage, report: NewReport, now: Date) async throws -> Int64? {
+    /// number, or nil when the message was already processed. With `answering` false (a report
+    /// through Open311, whose client follows it by polling) nobody is answered in chat or kept
+    /// as a reporter to notify.
+    public func intake(_ stored: StoredInboundMessage, report: NewReport, answering: Bool = true, now: Date) async throws -> Int64? {
         let directory = try await store.directory()
         let group = directory.chatGroups.first { $0.botCode == stored.message.botCode && $0.chatID == stored.message.chatID }
         let route = routing(for: report.location, group: group, category: report.category, directory: directory)
@@ -90,12 +92,14 @@ public struct WorkOrderDesk: Sendable {
                 try await tx.save(order, at: now)
                 var joined = reporter
                 joined.originReportID = id
-                try await tx.addReporter(joined, to: id, at: now)
-                try await tx.addReporter(joined, to: existingID, at: now)
+                if answering {
+                    try await tx.addReporter(joined, to: id, at: now)
+                    try await tx.addReporter(joined, to: existingID, at: now)
+                }
                 try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role, action: "received", toStatus: .received, note: message.text))
                 try await tx.append(ReportEvent(reportID: id, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "merged_into", fromStatus: .received, toStatus: .merged, note: "#\(existingID)"))
                 try await tx.append(ReportEvent(reportID: existingID, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "duplicate", fromStatus: existing.status, toStatus: existing.status, note: "#\(id) 重复反映，已合并：\(message.text)"))
-                if let text = replies.render(.reportDuplicate, [
+                if answering, let text = replies.render(.reportDuplicate, [
                     "id": existingID, "category": existing.category.chineseName, "location": existing.location.chineseDescription,
                     "status": existing.status.chineseName,
                 ]) {
@@ -107,14 +111,14 @@ public struct WorkOrderDesk: Sendable {
             let id = try await tx.insertReport(from: stored, report, status: .received, at: now)
             var joined = reporter
             joined.originReportID = id
-            try await tx.addReporter(joined, to: id, at: now)
+            if answering { try await tx.addReporter(joined, to: id, at: now) }
             try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role, action: "received", toStatus: .received, note: message.text))
             guard var order = try await tx.workOrder(id: id) else { throw StoreError.corrupt("report \(id) vanished") }
             let dispatch = try ReportLifecycle.apply(.assign(to: route.grid), to: order.state, by: .system)
             order.state = dispatch.state
             try await dispatchOrder(&order, from: .received, to: route, by: Self.systemFields, action: "assign", note: nil, directory: directory, tx: tx, keys: &keys, now: now)
             let dueTimes = deadlines(for: order.urgency, from: now)
-            if let text = replies.render(.reportReceived, [
+            if answering, let text = replies.render(.reportReceived, [
                 "id": id, "category": report.category.chineseName, "location": report.location.chineseDescription,
                 "urgency": report.urgency.chineseName, "handler": route.description, "needsBuilding": report.location.building == nil,
                 "acknowledgeBy": replies.clockTime(dueTimes.acknowledge, relativeTo: now), "resolveBy": replies.clockTime(dueTimes.resolve, relativeTo: now),

@@ -149,3 +149,22 @@ extension SQLStore {
         }
     }
 }
+
+extension SQLStore {
+    /// Makes sure a bot row exists for a channel that is not a chat (Open311): its messages need
+    /// a bot to belong to. It has no secret, so its webhook refuses every request.
+    public func ensureChannelBot(code: String, channel: String) async throws {
+        try await database.withConnection { db in
+            try await db.insert(into: "bots").columns("code", "platform", "settings")
+                .values(SQLBind(code), SQLBind(ChatPlatform.generic.rawValue), SQLBind(#"{"channel":"\#(channel)"}"#))
+                .ignoringConflicts(with: ["code"]).run()
+        }
+    }
+
+    /// The report made from a stored message, if any.
+    public func reportID(messageID: Int64) async throws -> Int64? {
+        try await database.withConnection { db in
+            try await db.select().column("id").from("reports").where("message_id", .equal, messageID).first(decodingColumn: "id", as: Int64.self)
+        }
+    }
+}

@@ -30,6 +30,12 @@ public struct StoredInboundMessage: Sendable, Equatable {
     public var message: InboundMessage
     /// Nil when the chat is not bound to a group yet (flagged for an admin to bind).
     public var groupCode: String?
+
+    public init(id: Int64, message: InboundMessage, groupCode: String?) {
+        self.id = id
+        self.message = message
+        self.groupCode = groupCode
+    }
 }
 
 extension SQLStore: InboundMessageStore {
