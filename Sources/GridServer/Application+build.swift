@@ -90,7 +90,10 @@ public func buildApplication(
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
     let router = Router(context: BasicRequestContext.self)
+    let metrics = GridMetrics()
+    router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
+    MetricsController(metrics: metrics, store: services.store, now: services.now).addRoutes(to: router)
     HealthController(database: services.database).addRoutes(to: router)
     let outbound = OutboundSender(store: services.store, sender: services.chatSender, logger: services.logger, now: services.now)
     let processor = MessageProcessor(
@@ -111,7 +114,7 @@ public func buildApplication(
     Open311Controller(store: services.store, desk: services.desk, parser: services.parser, now: services.now, onQueued: outbound.notify)
         .addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
-    WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify).addRoutes(to: router)
+    WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify, metrics: metrics).addRoutes(to: router)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),

@@ -18,6 +18,8 @@ struct WebhookController: Sendable {
     let now: @Sendable () -> Date
     /// Called after a new message is stored, so processing starts at once.
     let onStored: @Sendable () -> Void
+    /// Counts refused signatures.
+    let metrics: GridMetrics
     /// Where `env:NAME` bot settings are read from.
     let environment = ProcessInfo.processInfo.environment
     /// Largest body accepted; larger ones are answered 413.
@@ -68,6 +70,7 @@ struct WebhookController: Sendable {
             switch error {
             case .unauthorized(let reason):
                 logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(reason)"])
+                metrics.webhookRefused(platform: platform.rawValue)
                 throw HTTPError(.unauthorized, message: reason)
             case .malformed(let reason):
                 throw HTTPError(.badRequest, message: reason)

@@ -1,0 +1,82 @@
+import Foundation
+import GridCore
+import GridStore
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Prometheus
+
+/// GridBot's Prometheus metrics. Each application has its own registry (no process-wide
+/// bootstrap), so the tests' many applications do not share counts.
+///
+/// Counted as they happen: HTTP requests by route template, method and status; webhook requests
+/// refused by signature or token checks. Read from the database at each scrape: reports by
+/// status, overdue stages, the outbound queue by state, unprocessed messages, ledger transfers.
+final class GridMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+
+    func request(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) {
+        registry.makeCounter(name: "gridbot_http_requests_total",
+                             labels: [("route", route), ("method", method.rawValue), ("status", String(status.code))],
+                             help: "HTTP requests by route template, method and status").increment()
+    }
+
+    func webhookRefused(platform: String) {
+        registry.makeCounter(name: "gridbot_webhook_verify_failures_total", labels: [("platform", platform)],
+                             help: "Webhook requests refused because their signature or token did not verify").increment()
+    }
+
+    /// The text exposition, with the database figures read now.
+    func exposition(_ figures: OperationalFigures) -> String {
+        for status in ReportStatus.allCases {
+            registry.makeGauge(name: "gridbot_reports", labels: [("status", status.rawValue)], help: "Reports by status")
+                .set(Double(figures.reportsByStatus[status] ?? 0))
+        }
+        registry.makeGauge(name: "gridbot_report_stages_overdue", help: "Open acknowledge and resolve stages past their deadline")
+            .set(Double(figures.overdueStages))
+        for state in ["pending", "sending", "sent", "dead"] {
+            registry.makeGauge(name: "gridbot_outbound_messages", labels: [("state", state)], help: "Outbound chat messages by state; pending and sending are the queue")
+                .set(Double(figures.outboundByState[state] ?? 0))
+        }
+        registry.makeGauge(name: "gridbot_inbound_messages_unprocessed", help: "Received chat messages not processed yet")
+            .set(Double(figures.unprocessedMessages))
+        registry.makeGauge(name: "gridbot_ledger_transfers", help: "Transfers recorded in the points ledger")
+            .set(Double(figures.ledgerTransfers))
+        return registry.emitToString()
+    }
+}
+
+/// Counts every request by its route template (`/reports/{id}`, not `/reports/12`), so that
+/// the metric's cardinality stays bounded.
+struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
+    let metrics: GridMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            let response = try await next(request, context)
+            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: response.status)
+            return response
+        } catch let error as any HTTPResponseError {
+            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: error.status)
+            throw error
+        } catch {
+            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: .internalServerError)
+            throw error
+        }
+    }
+}
+
+/// `GET /metrics` in the Prometheus text format.
+struct MetricsController: Sendable {
+    let metrics: GridMetrics
+    let store: SQLStore
+    let now: @Sendable () -> Date
+
+    func addRoutes(to router: Router<some RequestContext>) {
+        router.get("/metrics") { _, _ in
+            let text = metrics.exposition(try await store.operationalFigures(now: now()))
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
+                            body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+    }
+}
