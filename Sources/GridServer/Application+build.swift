@@ -89,11 +89,38 @@ public func buildApplication(
     _ services: GridBotServices,
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
 ) -> some ApplicationProtocol {
+    let (router, workers) = buildRouter(services)
+    var app = Application(
+        router: router,
+        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),
+        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
+        logger: services.logger
+    )
+    // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
+    // the database closes.
+    app.addServices(DatabaseService(database: services.database, logger: services.logger))
+    app.addServices(workers)
+    return app
+}
+
+/// Every route the application answers, as `METHOD /path/{parameter}` (the OpenAPI test checks
+/// the document against it).
+public func routeDescriptions(_ services: GridBotServices) -> [String] {
+    buildRouter(services).router.routes.map(\.description)
+}
+
+/// The routes and the background workers they feed.
+func buildRouter(_ services: GridBotServices) -> (router: Router<BasicRequestContext>, workers: [any Service]) {
     let router = Router(context: BasicRequestContext.self)
     let metrics = GridMetrics()
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
     MetricsController(metrics: metrics, store: services.store, now: services.now).addRoutes(to: router)
+    do {
+        OpenAPIController(document: try OpenAPIController.document()).addRoutes(to: router)
+    } catch {
+        services.logger.error("no OpenAPI document", metadata: ["error": "\(error)"])
+    }
     HealthController(database: services.database).addRoutes(to: router)
     let outbound = OutboundSender(store: services.store, sender: services.chatSender, logger: services.logger, now: services.now)
     let processor = MessageProcessor(
@@ -115,16 +142,7 @@ public func buildApplication(
         .addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify, metrics: metrics).addRoutes(to: router)
-    var app = Application(
-        router: router,
-        configuration: .init(address: .hostname(services.configuration.host, port: services.configuration.port), serverName: "GridBot"),
-        onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? 0) },
-        logger: services.logger
-    )
-    // Shutdown runs in reverse: the server drains, then the processor finishes its batch, then
-    // the database closes.
-    app.addServices(DatabaseService(database: services.database, logger: services.logger), outbound, processor, watcher, expiry)
-    return app
+    return (router, [outbound, processor, watcher, expiry])
 }
 
 /// Keeps the database open for the life of the service group and closes it on shutdown. The
