@@ -75,7 +75,8 @@ struct Open311Controller: Sendable {
             }
         }
         router.post("\(Self.base)/:resource") { request, context in
-            let fields = try await formFields(request)
+            var request = request
+            let fields = Self.formFields(String(buffer: try await request.collectBody(upTo: 64 * 1024)))
             return try await answer(context, "resource") { name, _ in
                 guard name == "requests" else { throw Problem(status: .notFound, description: "only requests can be posted") }
                 return ("service_requests", .list(item: "request", [try await create(fields)]))
@@ -95,6 +96,22 @@ struct Open311Controller: Sendable {
                 return ("service_requests", .list(item: "request", [Self.request(row, directory: try await store.directory())]))
             }
         }
+    }
+
+    /// Reads a form body as flat names and values: Open311 names fields `attribute[code]`,
+    /// which a nested form decoder would read as a dictionary.
+    static func formFields(_ body: String) -> [String: String] {
+        var fields: [String: String] = [:]
+        for pair in body.split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            func decode(_ part: Substring) -> String {
+                let spaced = part.replacingOccurrences(of: "+", with: " ")
+                return spaced.removingPercentEncoding ?? spaced
+            }
+            guard let name = parts.first.map(decode), !name.isEmpty else { continue }
+            fields[name] = parts.count > 1 ? decode(parts[1]) : ""
+        }
+        return fields
     }
 
     /// Splits `name.json` / `name.xml`, runs the body and writes its document or its error.
@@ -186,6 +203,14 @@ struct Open311Controller: Sendable {
         throw Problem(status: .badRequest, description: "\(text) is not a W3C datetime with a zone, like 2026-11-21T09:30:00+08:00")
     }
 
+    /// A report's text as the public may see it: phone and ID numbers masked, and the room
+    /// number, which points at one household, left out.
+    static func publicText(_ order: WorkOrder) -> String {
+        var text = PersonalData.mask(order.text)
+        if let room = order.location.room, !room.isEmpty { text = text.replacingOccurrences(of: room, with: "×××") }
+        return text
+    }
+
     /// One report as the public may see it.
     static func request(_ summary: ReportSummary, directory: CommunityDirectory) -> Open311Node {
         let order = summary.order
@@ -197,7 +222,7 @@ struct Open311Controller: Sendable {
         var fields: [(String, Open311Node)] = [
             ("service_request_id", .text(String(order.id))), ("status", .text(closed ? "closed" : "open")), ("status_notes", .text(notes)),
             ("service_name", .text(order.category.chineseName)), ("service_code", .text(order.category.rawValue)),
-            ("description", .text(PersonalData.mask(order.text))),
+            ("description", .text(publicText(order))),
             ("agency_responsible", .text(directory.department(code: order.departmentCode)?.name ?? order.assigneeGrid.flatMap { directory.grids[$0]?.name } ?? "")),
             ("service_notice", .text("")),
             ("requested_datetime", .text(timestamp(order.createdAt))),

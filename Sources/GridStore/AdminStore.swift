@@ -65,11 +65,10 @@ extension SQLStore {
             var before: [String: String]?
             if let existing {
                 var values: [String: String] = [:]
-                for column in columns {
-                    if let text = try? existing.decode(column: column, as: String?.self) {
-                        values[column] = text ?? ""
-                    } else {
-                        values[column] = String(try existing.decode(column: column, as: Int64.self))
+                for (column, value) in fields {
+                    switch value {
+                    case .text: values[column] = try existing.decode(column: column, as: String?.self) ?? ""
+                    case .number: values[column] = try existing.decode(column: column, as: Int64?.self).map(String.init) ?? ""
                     }
                 }
                 before = values
