@@ -318,7 +318,7 @@ struct ConsoleController: Sendable {
             "timeline": timeline.map { event in
                 [
                     "at": Console.fullTime(event.at), "actor": event.actorRole == "system" ? "GridBot" : (event.actorName ?? "居民"),
-                    "role": Role(rawValue: event.actorRole)?.chineseName ?? "", "action": Self.actionNames[event.action] ?? event.action,
+                    "actorRole": Role(rawValue: event.actorRole)?.chineseName ?? "", "action": Self.actionNames[event.action] ?? event.action,
                     "change": event.fromStatus != event.toStatus ? [event.fromStatus?.chineseName, event.toStatus?.chineseName].compactMap { $0 }.joined(separator: " → ") : "",
                     "note": event.note.map(PersonalData.mask) ?? "",
                 ] as [String: Any]

@@ -61,7 +61,7 @@ struct DashboardController: Sendable {
 
     private func dashboard(_ request: Request, _ staff: Console.Staff) async throws -> Response {
         let period = try Period(request, now: console.now(), defaultDays: 30, maximumDays: 366)
-        let statistics = try await store.statistics(from: period.from, to: period.to, scope: staff.scope)
+        let statistics = try await store.statistics(from: period.from, to: period.to, scope: staff.scope, overdueAt: min(console.now(), period.to))
         let perDay = try await store.reportsPerDay(from: period.from, to: period.to, scope: staff.scope, in: .shanghai)
         let points = try await store.pointsFlow(from: period.from, to: period.to)
         let days = period.days

@@ -21,7 +21,7 @@ enum SVGChart {
     static let rule = "#c5ccd3"
 
     /// Vertical bars in time order (reports per day); labels under every `labelEvery`-th bar.
-    static func columns(_ bars: [Bar], title: String, width: Int = 640, height: Int = 200) -> String {
+    static func columns(_ bars: [Bar], title: String, width: Int = 480, height: Int = 200) -> String {
         let top = 18.0, bottom = 30.0, left = 8.0
         let plotHeight = Double(height) - top - bottom
         let maximum = max(bars.map(\.value).max() ?? 0, 1)
@@ -47,8 +47,8 @@ enum SVGChart {
     }
 
     /// Horizontal bars, largest first (by category, by grid).
-    static func rows(_ bars: [Bar], title: String, width: Int = 640, scale: Double? = nil) -> String {
-        let rowHeight = 24.0, labelWidth = 150.0, numberWidth = 56.0
+    static func rows(_ bars: [Bar], title: String, width: Int = 420, scale: Double? = nil) -> String {
+        let rowHeight = 24.0, labelWidth = 120.0, numberWidth = 56.0
         let height = Int(rowHeight * Double(max(bars.count, 1)) + 8)
         let maximum = scale ?? max(bars.map(\.value).max() ?? 0, 1)
         let plotWidth = Double(width) - labelWidth - numberWidth
@@ -68,7 +68,7 @@ enum SVGChart {
     }
 
     /// Shares out of 100% (completion and on-time rates); a missing share reads 无数据.
-    static func shares(_ shares: [(label: String, share: Double?)], title: String, width: Int = 640) -> String {
+    static func shares(_ shares: [(label: String, share: Double?)], title: String, width: Int = 420) -> String {
         rows(shares.map { Bar($0.label, ($0.share ?? 0) * 100, text: $0.share.map { String(format: "%.0f%%", $0 * 100) } ?? "无数据") },
              title: title, width: width, scale: 100)
     }

@@ -124,6 +124,8 @@ struct WebPages: Sendable {
 
     /// The values without empty strings, at every depth: Mustache renders a section for any
     /// string, even an empty one, and the templates use `{{#problem}}…{{/problem}}` for "if set".
+    /// A dropped key inside a list item falls back to the page's value of the same name, so
+    /// list items use names the page itself does not (`actorRole`, not `role`).
     static func droppingEmptyText(_ values: [String: Any]) -> [String: Any] {
         func clean(_ value: Any) -> Any? {
             switch value {

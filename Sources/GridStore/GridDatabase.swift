@@ -87,6 +87,7 @@ public final class GridDatabase: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: SQLiteSource(path: url.path),
                 maxConnectionsPerEventLoop: 2,
+                requestTimeout: .seconds(30),
                 pruneInterval: nil,
                 logger: logger,
                 on: group)
@@ -96,6 +97,8 @@ public final class GridDatabase: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: 4,
+                // A burst (many tills redeeming at once) waits its turn rather than failing.
+                requestTimeout: .seconds(30),
                 pruneInterval: nil,
                 logger: logger,
                 on: group)

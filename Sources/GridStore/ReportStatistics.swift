@@ -25,16 +25,18 @@ public struct ReportStatistics: Sendable, Equatable, Codable {
     public var averageSecondsToAcknowledge: Double?
     /// Mean seconds from report to resolution, for the period's reports resolved.
     public var averageSecondsToResolve: Double?
-    /// Stages still open whose deadline has passed by the end of the period.
+    /// Stages still open whose deadline has passed by the end of the period (or the moment asked).
     public var overdueNow: Int
 }
 
 extension SQLStore {
     /// The supervisor's numbers for reports created in [from, to) and stages ended in it, over
     /// the reports of a scope.
-    public func statistics(from: Date, to: Date, scope: ReportScope = .everything) async throws -> ReportStatistics {
+    /// Overdue stages are counted at `overdueAt` (by default the period's end).
+    public func statistics(from: Date, to: Date, scope: ReportScope = .everything, overdueAt: Date? = nil) async throws -> ReportStatistics {
         let start = Self.milliseconds(from)
         let end = Self.milliseconds(to)
+        let overdueMoment = Self.milliseconds(overdueAt ?? to)
         return try await database.withConnection { db in
             /// The scope's reports, for the queries over their stages.
             func scoped(_ query: SQLSelectBuilder) -> SQLSelectBuilder {
@@ -89,7 +91,7 @@ extension SQLStore {
             }
 
             let overdue = !visible ? 0 : try await scoped(db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("report_stages")
-                .where("ended_at", .is, SQLLiteral.null).where("due_at", .lessThan, end)).first(decodingColumn: "n", as: Int.self) ?? 0
+                .where("ended_at", .is, SQLLiteral.null).where("due_at", .lessThan, overdueMoment)).first(decodingColumn: "n", as: Int.self) ?? 0
 
             return ReportStatistics(
                 from: from, to: to, total: total, merged: merged, byStatus: byStatus,
