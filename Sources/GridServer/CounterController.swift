@@ -132,7 +132,7 @@ struct CounterController: Sendable {
             "merchant": try await merchantName(merchant), "person": merchant.person.name, "csrf": sessions.csrfToken(nonce: nonce),
             "entered": entered, "today": todays.map { ["code": $0.code.description, "title": $0.offerTitle, "value": PointsDesk.yuan($0.valueFen),
                                                        "time": VoucherCounter.moment($0.redeemedAt ?? today).suffix(5).description] },
-            "todayCount": todays.count, "todayValue": PointsDesk.yuan(todays.reduce(0) { $0 + $1.valueFen }),
+            "todayCount": todays.count, "hasToday": !todays.isEmpty, "todayValue": PointsDesk.yuan(todays.reduce(0) { $0 + $1.valueFen }),
         ]
         if let voucher {
             values["voucher"] = [

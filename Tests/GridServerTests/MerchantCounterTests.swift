@@ -118,6 +118,7 @@ extension TestResponse {
             let redeemed = try await browser.post("/counter/redeem", form: ["code": o1.description], csrf: csrf)
             #expect(redeemed.status == .ok)
             #expect(redeemed.text.contains("核销成功：10元代金券") && redeemed.text.contains("今日核销：1 张，合计 10 元"))
+            #expect(redeemed.text.contains(#"<table id="today"><thead>"#) && redeemed.text.contains("<td>\(o1.description)</td>"), "today's redemptions in a table")
             let again = try await browser.post("/counter/redeem", form: ["code": o1.description], csrf: csrf)
             #expect(again.status == .conflict)
             #expect(again.text.contains("这张券已于 2026年11月18日 10:00 核销（核销人：孙丽）"), "\(again.text)")
