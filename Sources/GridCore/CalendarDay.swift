@@ -24,9 +24,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
 
     /// The day a moment falls on in a time zone (by default the community's).
     public init(_ date: Date, in timeZone: TimeZone = .shanghai) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: date)
+        let parts = Calendar.gregorian(in: timeZone).dateComponents([.year, .month, .day], from: date)
         self.year = parts.year ?? 1970
         self.month = parts.month ?? 1
         self.day = parts.day ?? 1
@@ -34,9 +32,7 @@ public struct CalendarDay: Hashable, Comparable, Sendable, Codable, CustomString
 
     /// The day's first moment in a time zone (by default the community's).
     public func start(in timeZone: TimeZone = .shanghai) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        return calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
+        Calendar.gregorian(in: timeZone).date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
     }
 
     public var description: String {

@@ -44,12 +44,7 @@ public struct ChatReplies: Sendable {
 
     /// `14:35`, or `11月22日 09:00` when not today in the community's time zone.
     public func clockTime(_ date: Date, relativeTo now: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.month, .day, .hour, .minute], from: date)
-        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
-        if calendar.isDate(date, inSameDayAs: now) { return time }
-        return "\(parts.month ?? 0)月\(parts.day ?? 0)日 \(time)"
+        LocalTime(timeZone).clock(date, relativeTo: now)
     }
 }
 

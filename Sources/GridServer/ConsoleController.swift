@@ -74,17 +74,12 @@ struct Console: Sendable {
 
     /// `MM-dd HH:mm` in the community's time zone.
     static func shortTime(_ date: Date?) -> String {
-        guard let date else { return "" }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        let parts = calendar.dateComponents([.month, .day, .hour, .minute], from: date)
-        return String(format: "%02d-%02d %02d:%02d", parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+        date.map(LocalTime.community.short) ?? ""
     }
 
     /// `YYYY-MM-DD HH:mm` in the community's time zone.
     static func fullTime(_ date: Date?) -> String {
-        guard let date else { return "" }
-        return "\(CalendarDay(date)) \(shortTime(date).suffix(5))"
+        date.map(LocalTime.community.minute) ?? ""
     }
 
     /// Options for a `<select>`: value, label, whether selected.

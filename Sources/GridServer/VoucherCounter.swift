@@ -108,9 +108,6 @@ struct VoucherCounter: Sendable {
 
     /// `2026年11月18日 10:00` in Beijing time.
     static func moment(_ date: Date) -> String {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%d年%d月%d日 %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+        LocalTime.community.chinese(date)
     }
 }

@@ -39,7 +39,7 @@ struct ReportsShowCommand: AsyncParsableCommand {
             printError("error: there is no report #\(id)")
             throw ExitCode(1)
         }
-        let time = TimeFormat()
+        let time = LocalTime.community
         print("#\(order.id) \(order.category.chineseName) \(order.urgency.chineseName) \(order.location.chineseDescription) — \(order.status.chineseName)")
         print("  \(PersonalData.mask(order.text))")
         print("  grid \(order.assigneeGrid ?? "-"), department \(order.departmentCode ?? "-")\(order.mergedInto.map { ", merged into #\($0)" } ?? "")")
@@ -47,12 +47,12 @@ struct ReportsShowCommand: AsyncParsableCommand {
         for event in try await services.store.timeline(reportID: id) {
             let status = event.toStatus.map { " → \($0.chineseName)" } ?? ""
             let note = event.note.map { "  \(PersonalData.mask($0))" } ?? ""
-            print("  \(time.string(event.at))  \(event.action)\(status)  \(event.actorName ?? event.actorCode) (\(event.actorRole))\(note)")
+            print("  \(time.minute(event.at))  \(event.action)\(status)  \(event.actorName ?? event.actorCode) (\(event.actorRole))\(note)")
         }
         print("stages")
         for stage in try await services.store.stages(reportID: id) {
-            let ended = stage.endedAt.map { "ended \(time.string($0)) \(stage.outcome ?? "") \(stage.onTime == true ? "on time" : "late")" } ?? "open"
-            print("  \(stage.stage.chineseName) \(stage.gridCode) due \(time.string(stage.dueAt)) level \(stage.escalationLevel.chineseName)  \(ended)")
+            let ended = stage.endedAt.map { "ended \(time.minute($0)) \(stage.outcome ?? "") \(stage.onTime == true ? "on time" : "late")" } ?? "open"
+            print("  \(stage.stage.chineseName) \(stage.gridCode) due \(time.minute(stage.dueAt)) level \(stage.escalationLevel.chineseName)  \(ended)")
         }
         print("reporters \(try await services.store.reporters(reportID: id).count)")
     }
@@ -76,7 +76,7 @@ struct ReportsStatsCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigurationOptions
 
     func run() async throws {
-        let time = TimeFormat()
+        let time = LocalTime.community
         let now = Date()
         func day(_ text: String?, _ name: String, default fallback: Date) throws -> Date {
             guard let text else { return fallback }
@@ -114,7 +114,7 @@ struct ReportsStatsCommand: AsyncParsableCommand {
             counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
         }
         print("""
-            reports \(time.string(start)) – \(time.string(end)): \(stats.total) (+\(stats.merged) duplicates merged)
+            reports \(time.minute(start)) – \(time.minute(end)): \(stats.total) (+\(stats.merged) duplicates merged)
               by status:   \(list(stats.byStatus))
               by category: \(list(stats.byCategory))
               by grid:     \(list(stats.byGrid))
@@ -124,19 +124,4 @@ struct ReportsStatsCommand: AsyncParsableCommand {
             overdue now \(stats.overdueNow)
             """)
     }
-}
-
-/// Dates as the community reads them (Beijing time).
-struct TimeFormat {
-    let calendar: Calendar = {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        return calendar
-    }()
-
-    func string(_ date: Date) -> String {
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
-        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
-    }
-
 }

@@ -173,8 +173,7 @@ public struct PointsCommandParser: Sendable {
     /// The day a deadline phrase names and where it stands: `周五前`, `下周三前`, `12月31日前`,
     /// `2026-12-31`, `2026年12月31日`, `明天`, `后天`, `3天内`, `月底前`.
     public func deadlineDay(in text: String, now: Date) -> (String, Range<String.Index>)? {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
+        let calendar = Calendar.gregorian(in: timeZone)
         let today = calendar.startOfDay(for: now)
         func answer(_ date: Date?, _ range: Range<String.Index>) -> (String, Range<String.Index>)? {
             date.map { (CalendarDay($0, in: timeZone).description, range) }

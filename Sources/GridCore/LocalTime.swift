@@ -1,0 +1,52 @@
+import Foundation
+
+extension Calendar {
+    /// The Gregorian calendar in a time zone (by default the community's).
+    public static func gregorian(in timeZone: TimeZone = .shanghai) -> Calendar {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = timeZone
+        return calendar
+    }
+}
+
+/// Moments written as the community reads them, in its time zone (Beijing time by default).
+public struct LocalTime: Sendable {
+    public let calendar: Calendar
+
+    public init(_ timeZone: TimeZone = .shanghai) {
+        calendar = .gregorian(in: timeZone)
+    }
+
+    /// The community's clock.
+    public static let community = LocalTime()
+
+    private func parts(_ date: Date) -> DateComponents {
+        calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+    }
+
+    /// `2026-11-18 10:05`.
+    public func minute(_ date: Date) -> String {
+        let parts = parts(date)
+        return String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// `11-18 10:05`, for lists.
+    public func short(_ date: Date) -> String {
+        let parts = parts(date)
+        return String(format: "%02d-%02d %02d:%02d", parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// `2026年11月18日 10:05`, for sentences.
+    public func chinese(_ date: Date) -> String {
+        let parts = parts(date)
+        return String(format: "%d年%d月%d日 %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
+    }
+
+    /// `14:35`, or `11月22日 09:00` when not the same day as `now`.
+    public func clock(_ date: Date, relativeTo now: Date) -> String {
+        let parts = parts(date)
+        let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+        if calendar.isDate(date, inSameDayAs: now) { return time }
+        return "\(parts.month ?? 0)月\(parts.day ?? 0)日 \(time)"
+    }
+}
