@@ -129,12 +129,12 @@ func buildRouter(_ services: GridBotServices) -> (router: Router<BasicRequestCon
     let watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     let sessions = WebSessions(store: services.store, key: services.sessionKey, lifetime: services.configuration.sessionLifetime, now: services.now)
     CounterController(
-        store: services.store, sessions: sessions, pages: WebPages(replies: services.replies),
+        store: services.store, sessions: sessions, pages: WebPages(replies: services.replies, sessions: sessions),
         counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
     ).addRoutes(to: router)
     let tasks = TasksAPIController(store: services.store, sessions: sessions, points: services.pointsDesk, now: services.now, onQueued: outbound.notify)
     tasks.addRoutes(to: router)
-    let console = Console(store: services.store, sessions: sessions, pages: WebPages(replies: services.replies), now: services.now)
+    let console = Console(store: services.store, sessions: sessions, pages: WebPages(replies: services.replies, sessions: sessions), now: services.now)
     DashboardController(console: console).addRoutes(to: router)
     ConsoleController(console: console, desk: services.desk, onQueued: outbound.notify).addRoutes(to: router)
     AdminController(console: console, tasks: tasks).addRoutes(to: router)

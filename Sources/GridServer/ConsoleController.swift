@@ -63,13 +63,11 @@ struct Console: Sendable {
 
     /// A console page in the frame.
     func render(_ template: WebTemplate, _ request: Request, _ staff: Staff, _ values: [String: Any], status: HTTPResponse.Status = .ok) -> Response {
-        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
         var values = values
-        values["csrf"] = sessions.csrfToken(nonce: nonce)
         values["person"] = staff.person.name
         values["role"] = staff.person.role.chineseName
         values["admin"] = staff.isAdmin
-        return pages.page(template, values, status: status, cookies: cookie.map { [$0] } ?? [])
+        return pages.page(template, values, for: request, status: status)
     }
 
     /// `MM-dd HH:mm` in the community's time zone.

@@ -33,12 +33,11 @@ struct CounterController: Sendable {
             guard let merchant = try await merchant(request) else { return WebPages.redirect(to: "/login?next=/counter/statement") }
             let period = try period(request)
             let lines = try await statement(merchant, period)
-            let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
             return pages.page(.statement, [
-                "merchant": try await merchantName(merchant), "person": merchant.person.name, "csrf": sessions.csrfToken(nonce: nonce),
-                "from": period.fromDay, "to": period.toDay, "lines": lines.map(Self.line), "totals": Self.line(Self.total(lines)),
+                "merchant": try await merchantName(merchant), "person": merchant.person.name,
+                "from": period.first.description, "to": period.last.description, "lines": lines.map(Self.line), "totals": Self.line(Self.total(lines)),
                 "empty": lines.isEmpty,
-            ], cookies: cookie.map { [$0] } ?? [])
+            ], for: request)
         }
 
         router.post("/api/v1/merchant/vouchers/lookup") { request, _ in
@@ -61,16 +60,14 @@ struct CounterController: Sendable {
             guard let merchant = try await merchant(request) else { throw Self.unauthorized }
             let period = try period(request)
             let lines = try await statement(merchant, period)
-            return try Self.json(StatementJSON(merchant: merchant.merchantCode, from: period.fromDay, to: period.toDay, days: lines, total: Self.total(lines)))
+            return try Self.json(StatementJSON(merchant: merchant.merchantCode, from: period.first.description, to: period.last.description, days: lines, total: Self.total(lines)))
         }
     }
 
     // MARK: Sign-in
 
     private func loginPage(_ request: Request, next: String?, error: String? = nil, status: HTTPResponse.Status = .ok) -> Response {
-        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
-        return pages.page(.login, ["csrf": sessions.csrfToken(nonce: nonce), "next": Self.safeNext(next) ?? "", "error": error ?? ""],
-                          status: status, cookies: cookie.map { [$0] } ?? [])
+        pages.page(.login, ["next": Self.safeNext(next) ?? "", "error": error ?? ""], for: request, status: status)
     }
 
     private func signIn(_ request: Request) async throws -> Response {
@@ -123,13 +120,12 @@ struct CounterController: Sendable {
         _ request: Request, merchant: MerchantPrincipal, entered: String = "", voucher: Voucher? = nil, redeemed: Bool = false,
         problem: CounterProblem? = nil
     ) async throws -> Response {
-        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
         let today = CalendarDay(now()).start()
         let todays = try await store.readingPoints { tx in
             try await tx.redemptions(merchant: merchant.merchantCode, from: today, to: today.addingTimeInterval(86_400))
         }
         var values: [String: Any] = [
-            "merchant": try await merchantName(merchant), "person": merchant.person.name, "csrf": sessions.csrfToken(nonce: nonce),
+            "merchant": try await merchantName(merchant), "person": merchant.person.name,
             "entered": entered, "today": todays.map { ["code": $0.code.description, "title": $0.offerTitle, "value": PointsDesk.yuan($0.valueFen),
                                                        "time": VoucherCounter.moment($0.redeemedAt ?? today).suffix(5).description] },
             "todayCount": todays.count, "hasToday": !todays.isEmpty, "todayValue": PointsDesk.yuan(todays.reduce(0) { $0 + $1.valueFen }),
@@ -142,7 +138,7 @@ struct CounterController: Sendable {
             ] as [String: Any]
         }
         if let problem { values["problem"] = problem.message }
-        return pages.page(.counter, values, status: problem?.status ?? .ok, cookies: cookie.map { [$0] } ?? [])
+        return pages.page(.counter, values, for: request, status: problem?.status ?? .ok)
     }
 
     private func counterAction(_ request: Request, redeem: Bool) async throws -> Response {
@@ -162,28 +158,13 @@ struct CounterController: Sendable {
 
     // MARK: The statement
 
-    struct Period {
-        var from: Date
-        var to: Date
-        var fromDay: String
-        var toDay: String
-    }
-
-    /// `?from=YYYY-MM-DD&to=YYYY-MM-DD` (both days included); by default this month so far.
-    private func period(_ request: Request) throws -> Period {
+    /// The statement's period; by default this month so far.
+    private func period(_ request: Request) throws -> DayPeriod {
         let today = CalendarDay(now())
-        let fromDay = request.uri.queryParameters["from"].map(String.init) ?? String(today.description.prefix(8)) + "01"
-        let toDay = request.uri.queryParameters["to"].map(String.init) ?? today.description
-        guard let from = CalendarDay(fromDay)?.start(), let to = CalendarDay(toDay)?.start() else {
-            throw HTTPError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
-        }
-        guard from <= to, to.timeIntervalSince(from) <= 366 * 86_400 else {
-            throw HTTPError(.badRequest, message: "the period must run forwards and cover at most a year")
-        }
-        return Period(from: from, to: to.addingTimeInterval(86_400), fromDay: fromDay, toDay: toDay)
+        return try DayPeriod(request, now: now()) { _ in CalendarDay(year: today.year, month: today.month, day: 1) }
     }
 
-    private func statement(_ merchant: MerchantPrincipal, _ period: Period) async throws -> [StatementLine] {
+    private func statement(_ merchant: MerchantPrincipal, _ period: DayPeriod) async throws -> [StatementLine] {
         try await store.readingPoints { tx in try await tx.statement(merchant: merchant.merchantCode, from: period.from, to: period.to) }
     }
 

@@ -23,44 +23,8 @@ struct DashboardController: Sendable {
         }
     }
 
-    /// `from` and `to` days (both included) in the community's time zone.
-    struct Period {
-        var first: CalendarDay
-        var last: CalendarDay
-        var from: Date { first.start() }
-        var to: Date { last.start().addingTimeInterval(86_400) }
-
-        /// Every day of the period.
-        var days: [CalendarDay] {
-            var days: [CalendarDay] = []
-            var day = first
-            while day <= last {
-                days.append(day)
-                day = CalendarDay(day.start().addingTimeInterval(86_400 + 3_600))
-            }
-            return days
-        }
-
-        /// `?from=YYYY-MM-DD&to=YYYY-MM-DD`; by default the last `defaultDays` days to today.
-        init(_ request: Request, now: Date, defaultDays: Int, maximumDays: Int) throws {
-            let today = CalendarDay(now)
-            let toText = Console.parameter(request, "to")
-            let fromText = Console.parameter(request, "from")
-            guard let last = toText.map({ CalendarDay($0) }) ?? today,
-                  let first = fromText.map({ CalendarDay($0) }) ?? CalendarDay(last.start().addingTimeInterval(-Double(defaultDays - 1) * 86_400 + 3_600)) else {
-                throw HTTPError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
-            }
-            guard first <= last else { throw HTTPError(.badRequest, message: "from must not be after to") }
-            guard last.start().timeIntervalSince(first.start()) < Double(maximumDays) * 86_400 else {
-                throw HTTPError(.badRequest, message: "the period may cover at most \(maximumDays) days")
-            }
-            self.first = first
-            self.last = last
-        }
-    }
-
     private func dashboard(_ request: Request, _ staff: Console.Staff) async throws -> Response {
-        let period = try Period(request, now: console.now(), defaultDays: 30, maximumDays: 366)
+        let period = try DayPeriod(request, now: console.now(), defaultFirst: DayPeriod.lastDays(30))
         let statistics = try await store.statistics(from: period.from, to: period.to, scope: staff.scope, overdueAt: min(console.now(), period.to))
         let perDay = try await store.reportsPerDay(from: period.from, to: period.to, scope: staff.scope, in: .shanghai)
         let points = try await store.pointsFlow(from: period.from, to: period.to)
@@ -100,7 +64,7 @@ struct DashboardController: Sendable {
 
     /// Every report of the period in the person's scope, optionally narrowed like the queue.
     private func export(_ request: Request, _ staff: Console.Staff) async throws -> Response {
-        let period = try Period(request, now: console.now(), defaultDays: 30, maximumDays: 366)
+        let period = try DayPeriod(request, now: console.now(), defaultFirst: DayPeriod.lastDays(30))
         let queue = try ConsoleController.QueueFilter(request, staff: staff)
         var filter = queue.reportFilter(staff, now: console.now(), pageSize: 1_000)
         if Console.parameter(request, "status") == nil { filter.statuses = nil }

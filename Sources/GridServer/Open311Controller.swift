@@ -76,7 +76,9 @@ struct Open311Controller: Sendable {
         }
         router.post("\(Self.base)/:resource") { request, context in
             var request = request
-            let fields = Self.formFields(String(buffer: try await request.collectBody(upTo: 64 * 1024)))
+            // Flat names and values: Open311 names fields `attribute[code]`, which a nested form
+            // decoder would read as a dictionary.
+            let fields = urlEncodedPairs(String(buffer: try await request.collectBody(upTo: 64 * 1024)), plusIsSpace: true)
             return try await answer(context, "resource") { name, _ in
                 guard name == "requests" else { throw Problem(status: .notFound, description: "only requests can be posted") }
                 return ("service_requests", .list(item: "request", [try await create(fields)]))
@@ -96,22 +98,6 @@ struct Open311Controller: Sendable {
                 return ("service_requests", .list(item: "request", [Self.request(row, directory: try await store.directory())]))
             }
         }
-    }
-
-    /// Reads a form body as flat names and values: Open311 names fields `attribute[code]`,
-    /// which a nested form decoder would read as a dictionary.
-    static func formFields(_ body: String) -> [String: String] {
-        var fields: [String: String] = [:]
-        for pair in body.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            func decode(_ part: Substring) -> String {
-                let spaced = part.replacingOccurrences(of: "+", with: " ")
-                return spaced.removingPercentEncoding ?? spaced
-            }
-            guard let name = parts.first.map(decode), !name.isEmpty else { continue }
-            fields[name] = parts.count > 1 ? decode(parts[1]) : ""
-        }
-        return fields
     }
 
     /// Splits `name.json` / `name.xml`, runs the body and writes its document or its error.

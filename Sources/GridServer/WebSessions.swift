@@ -106,11 +106,16 @@ struct WebSessions: Sendable {
 /// Server-rendered pages from `templates/web`.
 struct WebPages: Sendable {
     let replies: ChatReplies
+    let sessions: WebSessions
 
-    /// An HTML page; `status` for pages that report a refusal.
-    func page(_ template: WebTemplate, _ values: [String: Any], status: HTTPResponse.Status = .ok, cookies: [Cookie] = []) -> Response {
+    /// An HTML page answering `request`; `status` for pages that report a refusal. Every page
+    /// has a form (sign-in, sign-out, actions), so every page gets the CSRF token as `csrf`,
+    /// setting the request's CSRF cookie when it has none yet.
+    func page(_ template: WebTemplate, _ values: [String: Any], for request: Request, status: HTTPResponse.Status = .ok) -> Response {
+        let (nonce, cookie) = sessions.csrfNonce(of: request, secure: WebSessions.isSecure(request))
         var values = Self.droppingEmptyText(values)
         values["title"] = values["title"] ?? template.title
+        values[WebSessions.csrfField] = sessions.csrfToken(nonce: nonce)
         let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         // The pages load nothing from elsewhere and run only their own inline script.
@@ -118,7 +123,7 @@ struct WebPages: Sendable {
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
-        for cookie in cookies { response.setCookie(cookie) }
+        if let cookie { response.setCookie(cookie) }
         return response
     }
 
@@ -180,6 +185,21 @@ func formFields(_ request: Request, limit: Int = 16 * 1024) async throws -> [Str
     } catch {
         throw HTTPError(.badRequest, message: "the form could not be read; reload the page and try again")
     }
+}
+
+/// `name=value&…` as flat names and values, percent-decoded; `+` is a space in form bodies.
+func urlEncodedPairs(_ text: String, plusIsSpace: Bool) -> [String: String] {
+    func decode(_ part: Substring) -> String {
+        let text = plusIsSpace ? part.replacingOccurrences(of: "+", with: " ") : String(part)
+        return text.removingPercentEncoding ?? text
+    }
+    var pairs: [String: String] = [:]
+    for pair in text.split(separator: "&") {
+        let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let name = parts.first.map(decode), !name.isEmpty else { continue }
+        pairs[name] = parts.count > 1 ? decode(parts[1]) : ""
+    }
+    return pairs
 }
 
 /// Reads a JSON body, or refuses it with 400 showing what to send.

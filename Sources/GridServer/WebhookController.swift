@@ -120,14 +120,9 @@ struct WebhookController: Sendable {
         }
     }
 
+    /// The query's names and values; a `+` stays a `+` (platforms sign base64 values with it).
     static func query(_ query: String?) -> [String: String] {
-        var result: [String: String] = [:]
-        for pair in (query ?? "").split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = parts.first?.removingPercentEncoding else { continue }
-            result[name] = parts.count > 1 ? (String(parts[1]).removingPercentEncoding ?? String(parts[1])) : ""
-        }
-        return result
+        urlEncodedPairs(query ?? "", plusIsSpace: false)
     }
 
     static func response(_ body: WebhookResponseBody) -> Response {
