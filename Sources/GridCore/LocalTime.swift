@@ -42,6 +42,15 @@ public struct LocalTime: Sendable {
         return String(format: "%d年%d月%d日 %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0, parts.hour ?? 0, parts.minute ?? 0)
     }
 
+    /// `2026-11-18T10:05:00+08:00`: W3C/ISO 8601 with the zone's offset.
+    public func iso8601(_ date: Date) -> String {
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        let offset = calendar.timeZone.secondsFromGMT(for: date) / 60
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
+                      parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0)
+            + (offset < 0 ? "-" : "+") + String(format: "%02d:%02d", abs(offset) / 60, abs(offset) % 60)
+    }
+
     /// `14:35`, or `11月22日 09:00` when not the same day as `now`.
     public func clock(_ date: Date, relativeTo now: Date) -> String {
         let parts = parts(date)

@@ -43,7 +43,7 @@ struct AdminController: Sendable {
 
     private func page(_ request: Request, _ staff: Console.Staff, saved: String? = nil, problem: String? = nil,
                       status: HTTPResponse.Status = .ok) async throws -> Response {
-        let directory = try await store.directory()
+        let directory = staff.directory
         let buildings = try await store.buildings()
         let merchants = try await store.merchants()
         let today = CalendarDay(console.now()).description
@@ -148,7 +148,7 @@ struct AdminController: Sendable {
 
     /// Saves one form; returns what the confirmation says.
     private func save(_ entity: String, _ fields: [String: String], by staff: Console.Staff) async throws -> String {
-        let directory = try await store.directory()
+        let directory = staff.directory
         let now = console.now()
         func field(_ name: String) -> String { (fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         func optional(_ name: String) -> String? { field(name).isEmpty ? nil : field(name) }

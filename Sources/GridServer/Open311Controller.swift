@@ -174,10 +174,7 @@ struct Open311Controller: Sendable {
     // MARK: Requests
 
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = .shanghai
-        formatter.formatOptions = [.withInternetDateTime]
-        return formatter.string(from: date)
+        LocalTime.community.iso8601(date)
     }
 
     static func date(_ text: String) throws -> Date {

@@ -83,16 +83,7 @@ extension SQLStore {
                 try await db.insert(into: entity.table).columns([entity.keyColumn] + columns)
                     .values([SQLBind(key)] + fields.map(\.1.expression)).run()
             }
-            func json(_ values: [String: String]) throws -> String {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-                return String(decoding: try encoder.encode(values), as: UTF8.self)
-            }
-            try await db.insert(into: "admin_changes")
-                .columns("at", "actor_code", "actor_name", "entity", "entity_key", "before", "after")
-                .values(SQLBind(Self.milliseconds(date)), SQLBind(person.code), SQLBind(person.name), SQLBind(entity.rawValue), SQLBind(key),
-                        try before.map { SQLBind(try json($0)) } ?? SQLLiteral.null, SQLBind(try json(after)))
-                .run()
+            try await Self.logChange(entity.rawValue, key: key, before: before, after: after, by: person, at: date, on: db)
             return true
         }
     }
@@ -107,13 +98,25 @@ extension SQLStore {
             if let owner { return owner == personCode }
             try await db.insert(into: "person_identities").columns("platform", "user_id", "person_code")
                 .values(SQLBind(identity.platform.rawValue), SQLBind(identity.userID), SQLBind(personCode)).run()
-            try await db.insert(into: "admin_changes")
-                .columns("at", "actor_code", "actor_name", "entity", "entity_key", "before", "after")
-                .values(SQLBind(Self.milliseconds(date)), SQLBind(person.code), SQLBind(person.name), SQLBind("identity"), SQLBind(personCode),
-                        SQLLiteral.null, SQLBind(#"{"identity":"\#(identity.platform.rawValue):\#(identity.userID)"}"#))
-                .run()
+            try await Self.logChange("identity", key: personCode, before: nil, after: ["identity": "\(identity.platform.rawValue):\(identity.userID)"],
+                                     by: person, at: date, on: db)
             return true
         }
+    }
+
+    /// Writes one entry of the change log, its fields as JSON objects.
+    static func logChange(_ entity: String, key: String, before: [String: String]?, after: [String: String], by person: Person, at date: Date,
+                          on db: any SQLDatabase) async throws {
+        func json(_ values: [String: String]) throws -> String {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            return String(decoding: try encoder.encode(values), as: UTF8.self)
+        }
+        try await db.insert(into: "admin_changes")
+            .columns("at", "actor_code", "actor_name", "entity", "entity_key", "before", "after")
+            .values(SQLBind(milliseconds(date)), SQLBind(person.code), SQLBind(person.name), SQLBind(entity), SQLBind(key),
+                    try before.map { SQLBind(try json($0)) } ?? SQLLiteral.null, SQLBind(try json(after)))
+            .run()
     }
 
     /// The latest administration changes, newest first.

@@ -54,7 +54,8 @@ extension SQLStore {
     /// newest first), and how many match in all.
     public func reports(_ filter: ReportFilter) async throws -> (rows: [ReportSummary], total: Int) {
         try await database.withConnection { db in
-            let nextDue = SQLRaw("(SELECT MIN(s.due_at) FROM report_stages s WHERE s.report_id = reports.id AND s.ended_at IS NULL)")
+            let nextDueSQL = "(SELECT MIN(s.due_at) FROM report_stages s WHERE s.report_id = reports.id AND s.ended_at IS NULL)"
+            let nextDue = SQLRaw(nextDueSQL)
             let count = db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("reports")
             guard Self.narrow(count, filter, nextDue: nextDue) else { return ([], 0) }
             let total = try await count.first(decodingColumn: "n", as: Int.self) ?? 0
@@ -62,7 +63,7 @@ extension SQLStore {
                 .column(nextDue, as: "next_due").column("updated_at").from("reports")
             _ = Self.narrow(query, filter, nextDue: nextDue)
             let rows = try await query
-                .orderBy(SQLRaw("CASE WHEN (SELECT MIN(s.due_at) FROM report_stages s WHERE s.report_id = reports.id AND s.ended_at IS NULL) IS NULL THEN 1 ELSE 0 END"))
+                .orderBy(SQLRaw("CASE WHEN \(nextDueSQL) IS NULL THEN 1 ELSE 0 END"))
                 .orderBy(nextDue).orderBy("id", .descending)
                 .limit(filter.limit).offset(filter.offset).all()
                 .map { row in
@@ -101,18 +102,18 @@ extension SQLStore {
 
     /// Adds a scope's condition to a query over `reports`; false for a scope that sees nothing.
     static func narrow(_ query: some SQLPredicateBuilder, to scope: ReportScope) -> Bool {
+        guard !scope.seesNothing else { return false }
         switch scope {
         case .everything:
             return true
+        case .nothing:
+            return false
         case .grids(let grids):
-            guard !grids.isEmpty else { return false }
             query.where("assignee_grid", .in, grids)
         case .building(let building):
             query.where("building", .equal, building)
         case .department(let department):
             query.where("department_code", .equal, department)
-        case .nothing:
-            return false
         }
         return true
     }

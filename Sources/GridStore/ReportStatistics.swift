@@ -47,7 +47,7 @@ extension SQLStore {
                     return reports
                 })
             }
-            let visible = scope != .nothing && scope != .grids([])
+            let visible = !scope.seesNothing
             func grouped(_ column: String) async throws -> [String: Int] {
                 var counts: [String: Int] = [:]
                 let rows = db.select().column(SQLColumn(column), as: "k").column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n")

@@ -78,6 +78,11 @@ public enum ReportScope: Sendable, Equatable {
         }
     }
 
+    /// Whether no report can be in the scope.
+    public var seesNothing: Bool {
+        self == .nothing || self == .grids([])
+    }
+
     /// Whether a report assigned so is in the scope.
     public func contains(_ assignment: ReportAssignment) -> Bool {
         switch self {
