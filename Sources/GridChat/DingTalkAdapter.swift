@@ -4,8 +4,14 @@ import GridCore
 
 /// DingTalk enterprise robot, HTTP mode: headers `timestamp` (ms) and
 /// `sign` = Base64(HMAC-SHA256(appSecret, timestamp + "\n" + appSecret)), within one hour.
+///
+/// The signature covers the timestamp, not the body, so one seen request could carry any body for
+/// an hour: the server lets each signature carry one message (`singleUseSignature(of:)`), and the
+/// message's own `createAt` must agree with the signed timestamp.
 public struct DingTalkAdapter: WebhookAdapter {
     public static let window: TimeInterval = 3600
+    /// How far a message's `createAt` may be from the signed timestamp.
+    public static let createdWindow: TimeInterval = 300
     let appSecret: String
 
     public init(appSecret: String) {
@@ -23,7 +29,7 @@ public struct DingTalkAdapter: WebhookAdapter {
             throw .unauthorized("missing or malformed timestamp header")
         }
         guard let sign = request.header("sign") else { throw .unauthorized("missing sign header") }
-        guard abs(now.timeIntervalSince1970 - milliseconds / 1000) <= Self.window else {
+        guard WebhookSupport.isFresh(seconds: milliseconds / 1000, window: Self.window, now: now) else {
             throw .unauthorized("timestamp is outside the one-hour window")
         }
         guard WebhookSupport.constantTimeEqual(sign, self.sign(timestamp: timestamp)) else {
@@ -47,7 +53,10 @@ public struct DingTalkAdapter: WebhookAdapter {
         default:
             return .ignored("msgtype \(type)")
         }
-        let created = (body["createAt"] as? Double).map { Date(timeIntervalSince1970: $0 / 1000) } ?? now
+        let created = try WebhookSupport.sendTime(seconds: (body["createAt"] as? Double).map { $0 / 1000 }, field: "createAt", now: now)
+        guard abs(created.timeIntervalSince1970 - milliseconds / 1000) <= Self.createdWindow else {
+            throw .unauthorized("createAt does not match the signed timestamp")
+        }
         return .message(InboundMessage(
             platform: .dingtalk, botCode: request.botCode, chatID: conversation, senderID: sender,
             senderName: body["senderNick"] as? String, text: text, attachments: attachments, sentAt: created,
@@ -55,4 +64,11 @@ public struct DingTalkAdapter: WebhookAdapter {
     }
 
     public var acknowledgement: WebhookResponseBody { .json("{}") }
+
+    public func singleUseSignature(of request: WebhookRequest) -> (value: String, expiresAt: Date)? {
+        guard let sign = request.header("sign"), let milliseconds = request.header("timestamp").flatMap(Double.init), milliseconds.isFinite else {
+            return nil
+        }
+        return (sign, Date(timeIntervalSince1970: milliseconds / 1000 + Self.window))
+    }
 }

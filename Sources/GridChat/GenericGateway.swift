@@ -42,7 +42,7 @@ public struct GenericGateway: Sendable {
         guard let timestamp, !timestamp.isEmpty else { throw .unauthorized("missing \(Self.timestampHeader) header") }
         guard let signature, !signature.isEmpty else { throw .unauthorized("missing \(Self.signatureHeader) header") }
         guard let seconds = TimeInterval(timestamp) else { throw .unauthorized("\(Self.timestampHeader) is not Unix seconds") }
-        guard abs(now.timeIntervalSince1970 - seconds) <= Self.window else {
+        guard WebhookSupport.isFresh(seconds: seconds, window: Self.window, now: now) else {
             throw .unauthorized("timestamp is outside the 5-minute window")
         }
         guard WebhookSupport.constantTimeEqual(signature.lowercased(), self.signature(timestamp: timestamp, body: body)) else {
@@ -76,25 +76,31 @@ public struct GenericGateway: Sendable {
 
     /// Turns a verified body into the normalised message; throws `.malformed` with the reason.
     public static func decode(_ body: [UInt8], botCode: String, receivedAt: Date) throws(WebhookError) -> InboundMessage {
-        let payload: Payload
+        let payload = try payload(body)
+        guard !payload.messageID.isEmpty, payload.messageID.count <= 200 else { throw .malformed("message_id must be 1 to 200 characters") }
+        guard !payload.chatID.isEmpty else { throw .malformed("chat_id is empty") }
+        return InboundMessage(
+            platform: .generic, botCode: botCode, chatID: payload.chatID, senderID: payload.sender.id,
+            senderName: payload.sender.name, text: payload.text, quotedMessageID: payload.quotedMessageID,
+            attachments: payload.attachments ?? [],
+            sentAt: try WebhookSupport.sendTime(seconds: payload.sentAt, field: "sent_at", now: receivedAt),
+            platformMessageID: payload.messageID)
+    }
+
+    private static func payload(_ body: [UInt8]) throws(WebhookError) -> Payload {
         do {
-            payload = try JSONDecoder().decode(Payload.self, from: Data(body))
+            return try JSONDecoder().decode(Payload.self, from: Data(body))
         } catch let DecodingError.keyNotFound(key, _) {
             throw .malformed("missing field '\(key.stringValue)'")
         } catch let DecodingError.typeMismatch(_, context) {
             throw .malformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' has the wrong type")
         } catch let DecodingError.valueNotFound(_, context) {
             throw .malformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is null")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw .malformed("field '\(context.codingPath.map(\.stringValue).joined(separator: "."))' is not a valid value")
         } catch {
             throw .malformed("the body is not valid JSON")
         }
-        guard !payload.messageID.isEmpty, payload.messageID.count <= 200 else { throw .malformed("message_id must be 1 to 200 characters") }
-        guard !payload.chatID.isEmpty else { throw .malformed("chat_id is empty") }
-        return InboundMessage(
-            platform: .generic, botCode: botCode, chatID: payload.chatID, senderID: payload.sender.id,
-            senderName: payload.sender.name, text: payload.text, quotedMessageID: payload.quotedMessageID,
-            attachments: payload.attachments ?? [], sentAt: payload.sentAt.map { Date(timeIntervalSince1970: $0) } ?? receivedAt,
-            platformMessageID: payload.messageID)
     }
 }
 

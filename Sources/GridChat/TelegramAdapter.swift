@@ -31,7 +31,7 @@ public struct TelegramAdapter: WebhookAdapter {
             attachments.append(largest)
         }
         let quoted = (message["reply_to_message"] as? [String: Any]).flatMap { Self.integer($0["message_id"]) }.map { "\(chatID):\($0)" }
-        let sent = Self.integer(message["date"]).map { Date(timeIntervalSince1970: Double($0)) } ?? now
+        let sent = try WebhookSupport.sendTime(seconds: Self.integer(message["date"]).map(Double.init), field: "message.date", now: now)
         return .message(InboundMessage(
             platform: .telegram, botCode: request.botCode, chatID: String(chatID),
             senderID: from.flatMap { Self.integer($0["id"]) }.map(String.init) ?? "unknown",
@@ -43,7 +43,9 @@ public struct TelegramAdapter: WebhookAdapter {
 
     static func integer(_ value: Any?) -> Int64? {
         switch value {
-        case let number as NSNumber: number.int64Value
+        case let number as NSNumber:
+            // A number no Int64 holds (1e20, NaN) is no id or offset at all.
+            number.doubleValue.isFinite && abs(number.doubleValue) < 9.2e18 ? number.int64Value : nil
         case let text as String: Int64(text)
         default: nil
         }
@@ -57,7 +59,7 @@ public struct TelegramAdapter: WebhookAdapter {
             .compactMap { entity -> (Int, Int, String)? in
                 guard let offset = integer(entity["offset"]), let length = integer(entity["length"]),
                       let user = entity["user"] as? [String: Any], let name = user["first_name"] as? String,
-                      offset >= 0, length >= 0, Int(offset + length) <= units.count else { return nil }
+                      offset >= 0, length >= 0, offset <= units.count, length <= units.count - Int(offset) else { return nil }
                 return (Int(offset), Int(length), "@" + name)
             }
             .sorted { $0.0 > $1.0 }

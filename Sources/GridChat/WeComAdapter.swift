@@ -11,6 +11,10 @@ public struct WeComAdapter: WebhookAdapter {
         case app
     }
 
+    /// How far the signed `timestamp` may be from now. WeCom documents none; an hour, as
+    /// DingTalk's, refuses a captured request replayed later and allows for clock drift.
+    public static let window: TimeInterval = 3600
+
     let crypto: WeComCrypto
     let mode: Mode
 
@@ -22,6 +26,9 @@ public struct WeComAdapter: WebhookAdapter {
     public func handle(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
         guard let signature = request.query["msg_signature"], let timestamp = request.query["timestamp"], let nonce = request.query["nonce"] else {
             throw .unauthorized("missing msg_signature, timestamp or nonce in the query")
+        }
+        guard let seconds = Double(timestamp), WebhookSupport.isFresh(seconds: seconds, window: Self.window, now: now) else {
+            throw .unauthorized("timestamp is outside the one-hour window")
         }
         if request.isGET {
             guard let echo = request.query["echostr"] else { throw .malformed("a verification GET needs echostr") }
@@ -96,7 +103,11 @@ public struct WeComAdapter: WebhookAdapter {
         guard let sender = XMLFields.value(of: "FromUserName", in: xml), let messageID = XMLFields.value(of: "MsgId", in: xml) else {
             throw .malformed("the message has no FromUserName or MsgId")
         }
-        let created = XMLFields.value(of: "CreateTime", in: xml).flatMap(Double.init).map { Date(timeIntervalSince1970: $0) } ?? now
+        let createTime = try XMLFields.value(of: "CreateTime", in: xml).map { text throws(WebhookError) -> Double in
+            guard let seconds = Double(text) else { throw .malformed("CreateTime is not Unix seconds") }
+            return seconds
+        }
+        let created = try WebhookSupport.sendTime(seconds: createTime, field: "CreateTime", now: now)
         return .message(InboundMessage(
             platform: .wecom, botCode: request.botCode, chatID: "user:\(sender)", senderID: sender, senderName: nil,
             text: XMLFields.value(of: "Content", in: xml) ?? "",

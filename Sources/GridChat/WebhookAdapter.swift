@@ -8,6 +8,13 @@ public protocol WebhookAdapter: Sendable {
     func handle(_ request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome
     /// The body the platform expects when a message was accepted (its "ok").
     var acknowledgement: WebhookResponseBody { get }
+    /// For a platform whose signature does not cover the body: the signature of a verified
+    /// request and when it expires, so the server lets it carry one message only.
+    func singleUseSignature(of request: WebhookRequest) -> (value: String, expiresAt: Date)?
+}
+
+extension WebhookAdapter {
+    public func singleUseSignature(of request: WebhookRequest) -> (value: String, expiresAt: Date)? { nil }
 }
 
 /// The parts of an HTTP request an adapter reads.
@@ -76,6 +83,29 @@ enum WebhookSupport {
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
         bytes.map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// How far in the past a platform's send time may be: older messages are refused, not stored
+    /// with a moment the reports and statistics would misread.
+    static let oldestSendTime: TimeInterval = 366 * 86_400
+    /// How far ahead of GridBot's clock a send time may be (clock drift, never a year).
+    static let latestSendTime: TimeInterval = 86_400
+
+    /// The moment a message says it was sent, read from `seconds` since 1970, or `now` where the
+    /// platform sent none. A value that is not a finite time within a year before now and a day
+    /// after is refused with the field named, so no stored moment can overflow later.
+    static func sendTime(seconds: Double?, field: String, now: Date) throws(WebhookError) -> Date {
+        guard let seconds else { return now }
+        let nowSeconds = now.timeIntervalSince1970
+        guard seconds.isFinite, seconds >= nowSeconds - oldestSendTime, seconds <= nowSeconds + latestSendTime else {
+            throw .malformed("field '\(field)' is not a time within a year of now")
+        }
+        return Date(timeIntervalSince1970: seconds)
+    }
+
+    /// Whether a header or query time in seconds is a finite moment within `window` of now.
+    static func isFresh(seconds: Double, window: TimeInterval, now: Date) -> Bool {
+        seconds.isFinite && abs(now.timeIntervalSince1970 - seconds) <= window
     }
 
     static func jsonObject(_ body: [UInt8]) throws(WebhookError) -> [String: Any] {

@@ -52,7 +52,8 @@ struct WebhookController: Sendable {
         }
         let adapter = try makeAdapter(for: bot)
         if !isGET, platform != .wecom || bot.settings["mode"] != "app" {
-            guard request.headers[.contentType]?.lowercased().hasPrefix("application/json") == true else {
+            let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+            guard mediaType == "application/json" else {
                 throw HTTPError(.unsupportedMediaType, message: "send the message as Content-Type: application/json")
             }
         }
@@ -60,7 +61,11 @@ struct WebhookController: Sendable {
         let body = isGET ? [] : [UInt8](buffer: try await request.collectBody(upTo: Self.maxBodySize))
         let receivedAt = now()
         var headers: [String: String] = [:]
-        for field in request.headers { headers[field.name.canonicalName] = field.value }
+        // A repeated field is one value joined by commas (RFC 9110), so a second signature header
+        // cannot replace the first: the joined value matches no signature.
+        for field in request.headers {
+            headers[field.name.canonicalName] = headers[field.name.canonicalName].map { $0 + ", " + field.value } ?? field.value
+        }
         let webhookRequest = WebhookRequest(
             isGET: isGET, botCode: botCode, query: Self.query(request.uri.query), headers: headers, body: body)
         let outcome: WebhookOutcome
@@ -82,7 +87,15 @@ struct WebhookController: Sendable {
         case .ignored:
             return Self.response(adapter.acknowledgement)
         case .message(let message):
-            let accepted = try await accept(message, receivedAt: receivedAt)
+            let signature = adapter.singleUseSignature(of: webhookRequest).map { SingleUseSignature(value: $0.value, expiresAt: $0.expiresAt) }
+            let accepted: Accepted
+            do {
+                accepted = try await accept(message, receivedAt: receivedAt, signature: signature)
+            } catch let error as SignatureReused {
+                logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(error)"])
+                metrics.webhookRefused(platform: platform.rawValue)
+                throw HTTPError(.unauthorized, message: error.description)
+            }
             guard platform == .generic else { return Self.response(adapter.acknowledgement) }
             let data = try JSONEncoder().encode(accepted)
             return Self.response(.json(String(decoding: data, as: UTF8.self)))
@@ -132,9 +145,9 @@ struct WebhookController: Sendable {
     }
 
     /// Stores the message once and answers with its id.
-    private func accept(_ message: InboundMessage, receivedAt: Date) async throws -> Accepted {
+    private func accept(_ message: InboundMessage, receivedAt: Date, signature: SingleUseSignature?) async throws -> Accepted {
         let group = try await store.chatGroup(botCode: message.botCode, chatID: message.chatID)
-        let recorded = try await store.record(message, groupCode: group?.code, receivedAt: receivedAt)
+        let recorded = try await store.record(message, groupCode: group?.code, receivedAt: receivedAt, signature: signature)
         if recorded.isNew { onStored() }
         if group == nil, recorded.isNew {
             logger.notice("message from an unbound chat stored for an admin to bind", metadata: [

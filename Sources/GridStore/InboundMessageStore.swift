@@ -6,7 +6,7 @@ import SQLKit
 public protocol InboundMessageStore: Sendable {
     /// Stores a message unless the same bot already stored the same platform message id; either
     /// way returns the stored message's id. Concurrent deliveries of one message store one row.
-    func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage
+    func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date, signature: SingleUseSignature?) async throws -> RecordedMessage
     /// Messages stored but not yet processed, oldest first (what a restart picks up again).
     func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage]
     /// The messages a bot stored, oldest first, processed or not: the groups' record.
@@ -15,6 +15,22 @@ public protocol InboundMessageStore: Sendable {
     func markProcessed(id: Int64, at: Date) async throws -> Bool
     /// How many messages the bot has stored.
     func messageCount(botCode: String) async throws -> Int
+}
+
+/// A webhook signature that may be used for one message only, until it expires.
+public struct SingleUseSignature: Sendable, Equatable {
+    public var value: String
+    public var expiresAt: Date
+
+    public init(value: String, expiresAt: Date) {
+        self.value = value
+        self.expiresAt = expiresAt
+    }
+}
+
+/// A signature already used for another message: the request is a replay, and nothing was stored.
+public struct SignatureReused: Error, Sendable, CustomStringConvertible {
+    public var description: String { "this signature was already used for another message" }
 }
 
 /// The outcome of storing a message.
@@ -40,9 +56,14 @@ public struct StoredInboundMessage: Sendable, Equatable {
 
 extension SQLStore: InboundMessageStore {
     public func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date) async throws -> RecordedMessage {
+        try await record(message, groupCode: groupCode, receivedAt: receivedAt, signature: nil)
+    }
+
+    public func record(_ message: InboundMessage, groupCode: String?, receivedAt: Date, signature: SingleUseSignature?) async throws -> RecordedMessage {
         let attachments = String(decoding: try JSONEncoder.sorted.encode(message.attachments), as: UTF8.self)
         // A write transaction, so SQLite takes the write lock first and concurrent deliveries queue.
         return try await database.withTransaction { db in
+            if let signature { try await Self.claim(signature, for: message, receivedAt: receivedAt, in: db) }
             let inserted = try await db.insert(into: "inbound_messages")
                 .columns("platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
                          "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at", "reply_url")
@@ -64,6 +85,21 @@ extension SQLStore: InboundMessageStore {
             guard let existing else { throw StoreError.corrupt("a conflicting inbound message vanished") }
             return RecordedMessage(id: existing, isNew: false)
         }
+    }
+
+    /// Claims a single-use signature for this message; a redelivery of the same message may use it
+    /// again, any other message may not. Expired claims are cleared on the way.
+    private static func claim(_ signature: SingleUseSignature, for message: InboundMessage, receivedAt: Date, in db: any SQLDatabase) async throws {
+        try await db.delete(from: "webhook_signatures").where("expires_at", .lessThan, milliseconds(receivedAt)).run()
+        try await db.insert(into: "webhook_signatures")
+            .columns("bot_code", "signature", "platform_message_id", "expires_at")
+            .values(SQLBind(message.botCode), SQLBind(signature.value), SQLBind(message.platformMessageID), SQLBind(milliseconds(signature.expiresAt)))
+            .ignoringConflicts(with: ["bot_code", "signature"])
+            .run()
+        let owner = try await db.select().column("platform_message_id").from("webhook_signatures")
+            .where("bot_code", .equal, message.botCode).where("signature", .equal, signature.value)
+            .first(decodingColumn: "platform_message_id", as: String.self)
+        guard owner == message.platformMessageID else { throw SignatureReused() }
     }
 
     public func unprocessedMessages(limit: Int) async throws -> [StoredInboundMessage] {
@@ -114,6 +150,14 @@ extension SQLStore: InboundMessageStore {
         }
     }
 
-    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    /// A moment as stored: milliseconds since 1970. Requests are range-checked where they are
+    /// decoded; this never traps all the same, clamping what no Int64 holds.
+    static func milliseconds(_ date: Date) -> Int64 {
+        let value = (date.timeIntervalSince1970 * 1000).rounded()
+        guard value.isFinite else { return value > 0 ? .max : .min }
+        guard value < 9.2e18 else { return .max }
+        guard value > -9.2e18 else { return .min }
+        return Int64(value)
+    }
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }

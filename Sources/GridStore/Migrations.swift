@@ -45,6 +45,17 @@ public struct Migrator: Sendable {
                 .column("after", type: .text, .notNull)
                 .run()
         }),
+        Migration(version: 11, name: "webhook_signatures", apply: { db, _ in
+            // Signatures that cover no body (DingTalk's) are used once: the message they came with.
+            try await db.create(table: "webhook_signatures")
+                .column("bot_code", type: .text, .notNull)
+                .column("signature", type: .text, .notNull)
+                .column("platform_message_id", type: .text, .notNull)
+                .column("expires_at", type: .bigint, .notNull)
+                .primaryKey("bot_code", "signature")
+                .run()
+            try await db.create(index: "webhook_signatures_expiry").on("webhook_signatures").column("expires_at").run()
+        }),
     ]
 
     let database: GridDatabase

@@ -27,7 +27,7 @@ import Testing
     }
 
     static func body(id: String, chat: String = "building-3", text: String = "3号楼2单元电梯坏了") -> String {
-        #"{"message_id":"\#(id)","chat_id":"\#(chat)","sender":{"id":"resident.wangfang","name":"王芳"},"text":"\#(text)","attachments":[],"sent_at":1763712000}"#
+        #"{"message_id":"\#(id)","chat_id":"\#(chat)","sender":{"id":"resident.wangfang","name":"王芳"},"text":"\#(text)","attachments":[],"sent_at":\#(Int(Date().timeIntervalSince1970))}"#
     }
 
     static func services(_ backend: TestBackend) async throws -> GridBotServices {

@@ -130,18 +130,6 @@ import Testing
 /// Random sequences of rewards, reservations, redemptions, refunds and reversals, checked after
 /// every step against the audit and a model of the balances.
 @Suite struct LedgerPropertyTests {
-    /// A small deterministic generator, so a failing seed can be replayed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     @Test(arguments: [1, 2, 3] as [UInt64])
     func randomSequencesKeepEveryInvariant(seed: UInt64) async throws {
         try await TestBackend.sqlite.withDatabase { (database: GridDatabase) async throws -> Void in

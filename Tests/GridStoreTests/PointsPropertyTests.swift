@@ -136,7 +136,7 @@ import Testing
             let store = SQLStore(database: database)
             try await store.load(CommunityStoreContractTests.demoSeed)
             let history = History(store: store)
-            var random = LedgerPropertyTests.SplitMix(state: seed)
+            var random = SplitMix(state: seed)
             var clock = PointsContractTests.now
             let tasks: [(String, Int64)] = [("T1", 10), ("T2", 20), ("T3", 15)]
             let offers: [(String, Int64)] = [("O1", 100), ("O2", 150), ("O3", 50)]
