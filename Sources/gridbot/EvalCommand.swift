@@ -29,8 +29,9 @@ struct EvalCommand: ParsableCommand {
                 print("     why: \(got.cues.filter { !$0.negated }.map(\.description).joined(separator: " "))")
             }
         }
-        for (name, value) in evaluation.scores { print("\(name): \(String(format: "%.3f", value))") }
+        for (name, value) in evaluation.scores + evaluation.safetyScores { print("\(name): \(String(format: "%.3f", value))") }
         print("score: " + evaluation.scores.map { "\($0.0)=\(String(format: "%.3f", $0.1))" }.joined(separator: " "))
+        print("safety: " + evaluation.safetyScores.map { "\($0.0)=\(String(format: "%.3f", $0.1))" }.joined(separator: " "))
     }
 }
 

@@ -25,12 +25,19 @@ public struct ParseEvaluation: Sendable {
     public var categoryAccuracy = 0.0
     public var urgencyAccuracy = 0.0
     public var locationExact = 0.0
+    /// Emergencies labelled so that were parsed as reports of emergency urgency.
+    public var emergencyRecall = 0.0
+    /// Non-emergency reports parsed as emergencies, as a share of the non-emergency reports.
+    public var falseEmergencies = 0.0
+    /// Labelled reports parsed as non-reports without a triage flag: lost without a trace.
+    public var silentlyDropped = 0.0
     /// The lines with at least one wrong field: (line, wrong field names).
     public var errors: [(LabelledMessage, MessageParse, [String])] = []
 
     public init(corpus: [LabelledMessage], parses: [MessageParse]) {
         precondition(corpus.count == parses.count)
         var intentOK = 0, tp = 0, fp = 0, fn = 0, reports = 0, categoryOK = 0, urgencyOK = 0, locationOK = 0
+        var emergencies = 0, emergenciesFound = 0, falseAlarms = 0, dropped = 0
         for (gold, got) in zip(corpus, parses) {
             if got.intent == gold.intent { intentOK += 1 }
             let goldReport = gold.intent == .report
@@ -41,6 +48,14 @@ public struct ParseEvaluation: Sendable {
             var wrong: [String] = got.intent == gold.intent ? [] : ["intent"]
             if goldReport {
                 reports += 1
+                let gotEmergency = gotReport && got.urgency == .emergency
+                if gold.urgency == .emergency {
+                    emergencies += 1
+                    if gotEmergency { emergenciesFound += 1 }
+                } else if gotEmergency {
+                    falseAlarms += 1
+                }
+                if !gotReport && !got.needsTriage { dropped += 1 }
                 if got.category == gold.category { categoryOK += 1 } else { wrong.append("category") }
                 if got.urgency == gold.urgency { urgencyOK += 1 } else { wrong.append("urgency") }
                 let location = got.intent == .report ? got.location : Location()
@@ -61,6 +76,14 @@ public struct ParseEvaluation: Sendable {
         categoryAccuracy = Double(categoryOK) / r
         urgencyAccuracy = Double(urgencyOK) / r
         locationExact = Double(locationOK) / r
+        emergencyRecall = Double(emergenciesFound) / Double(max(emergencies, 1))
+        falseEmergencies = Double(falseAlarms) / Double(max(reports - emergencies, 1))
+        silentlyDropped = Double(dropped) / r
+    }
+
+    /// The safety figures `score.py` does not print: emergencies found and false, reports lost.
+    public var safetyScores: [(String, Double)] {
+        [("emergency_recall", emergencyRecall), ("false_emergencies", falseEmergencies), ("silently_dropped", silentlyDropped)]
     }
 
     /// The scores as `score.py` names them, in its order.
