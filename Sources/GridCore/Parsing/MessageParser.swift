@@ -65,6 +65,13 @@ public struct MessageParser: Sendable {
         return scalars.withUnsafeBufferPointer { LocationExtractor.extract($0) }
     }
 
+    /// The text in the normalised form the lexicon and the classifier read.
+    public func normalised(_ text: String) -> [UInt32] {
+        var scalars: [UInt32] = []
+        normaliser.normalise(text, into: &scalars)
+        return scalars
+    }
+
     /// Parses `text` from a group bound to `groupBuilding` (nil for a community-wide group).
     public func parse(_ text: String, groupBuilding: String?) -> MessageParse {
         var scalars: [UInt32] = []
