@@ -19,6 +19,9 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Hold out each file in turn and print the model's scores on it.")
     var crossValidate = false
 
+    @Flag(inversion: .prefixedNo, help: "Give the model the lexicon's cues as extra features.")
+    var withCues = true
+
     @Option(help: "Training passes over the corpus.")
     var epochs = 12
 
@@ -38,7 +41,10 @@ struct TrainCommand: ParsableCommand {
         let files = try corpora.map { ($0, try LabelledCorpus.load($0)) }
         let model = TextClassifier(bucketCount: buckets)
         func examples(_ lines: [LabelledMessage]) -> [TextClassifier.Example] {
-            lines.map { TrainingLabels.example($0, features: model.features(of: parser.normalised($0.text))) }
+            lines.map { line in
+                let cues = withCues ? parser.parse(line.text, groupBuilding: line.groupBuilding).cues : []
+                return TrainingLabels.example(line, features: model.features(of: parser.normalised(line.text), cues: cues))
+            }
         }
         guard crossValidate else {
             var trained = model

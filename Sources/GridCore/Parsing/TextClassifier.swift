@@ -34,8 +34,8 @@ public struct TextClassifier: Sendable {
     }
 
     /// The hashed n-gram buckets of a normalised text, each once, with a bucket for each length
-    /// class so "short" and "long" messages can differ.
-    public func features(of scalars: some Collection<UInt32>) -> [Int] {
+    /// class so "short" and "long" messages can differ, and one for each lexicon cue feature found.
+    public func features(of scalars: some Collection<UInt32>, cues: [CueHit] = []) -> [Int] {
         let s = Array(scalars.filter { $0 != 0x20 && $0 != 0x0A })
         var seen = Set<Int>()
         var result: [Int] = []
@@ -51,6 +51,10 @@ public struct TextClassifier: Sendable {
             }
         }
         add(0x1E57_0000 &+ UInt64(min(s.count / 8, 12)))
+        // The lexicon's cues as extra features: what the hand-written rules know, the model weighs.
+        for cue in cues where !cue.negated {
+            add(0xC0E5_0000_0000 &+ UInt64(cue.feature.slot) &* 0x0000_0100_0000_01B3)
+        }
         return result
     }
 
