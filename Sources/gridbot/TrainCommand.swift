@@ -28,6 +28,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The seed of the training order (same corpus and seed: same model).")
     var seed: UInt64 = 1
 
+    @Option(help: "Where to write the trained model.")
+    var out: String?
+
     @Option(help: "Hash buckets for the n-grams (a power of two).")
     var buckets = 1 << 18
 
@@ -49,7 +52,18 @@ struct TrainCommand: ParsableCommand {
         guard crossValidate else {
             var trained = model
             trained.train(examples(files.flatMap(\.1)), epochs: epochs, seed: seed)
-            print("trained on \(files.map(\.1.count).reduce(0, +)) messages")
+            let count = files.map(\.1.count).reduce(0, +)
+            guard let out else {
+                print("trained on \(count) messages; name a file with --out to keep the model")
+                return
+            }
+            let bytes = trained.serialized()
+            do {
+                try Data(bytes).write(to: URL(fileURLWithPath: out), options: .atomic)
+            } catch {
+                throw ValidationError("cannot write \(out): \(error.localizedDescription)")
+            }
+            print("trained on \(count) messages; wrote \(out) (\(bytes.count) bytes)")
             return
         }
         var totals = HeldOutScore()

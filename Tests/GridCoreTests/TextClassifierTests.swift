@@ -38,3 +38,27 @@ import Testing
         #expect(!model.features(of: Self.parser.normalised("")).isEmpty, "an empty text still has its length bucket")
     }
 }
+
+/// The model file: what is written reads back to nearly the same probabilities, and a damaged
+/// file is refused with a reason, never a trap.
+@Suite struct TextClassifierFileTests {
+    @Test func roundTripAndDamagedFiles() throws {
+        var model = TextClassifier(bucketCount: 1 << 12)
+        model.train(TextClassifierTests.examples(model), epochs: 30, seed: 7)
+        let bytes = model.serialized()
+        let loaded = try TextClassifier(serialized: bytes)
+        for example in TextClassifierTests.examples(model) {
+            let before = model.probabilities(.intent, features: example.features)
+            let after = loaded.probabilities(.intent, features: example.features)
+            #expect(zip(before, after).allSatisfy { abs($0 - $1) < 0.02 }, "quantised weights keep the probabilities")
+        }
+        #expect(loaded.serialized() == bytes, "a loaded model writes the same file")
+        for cut in [0, 3, 10, bytes.count / 2, bytes.count - 1] {
+            #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: Array(bytes.prefix(cut))) }
+        }
+        #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: bytes + [0]) }
+        var badBuckets = bytes
+        badBuckets[6] = 3
+        #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: badBuckets) }
+    }
+}

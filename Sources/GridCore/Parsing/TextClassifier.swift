@@ -142,3 +142,75 @@ public struct DeterministicRandom: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// The model file: weights quantised to one byte each per head (with the head's scale), rows of
+/// buckets no n-gram reached left out, so the shipped file stays small.
+///
+/// Layout, little-endian: `GBTC1\n`, the bucket count (UInt32), then per head its scale (Float32),
+/// its row count (UInt32), each row as bucket (UInt32) and one Int8 per class, then its biases
+/// (Float32 per class).
+extension TextClassifier {
+    static let magic = Array("GBTC1\n".utf8)
+
+    /// A model file could not be read.
+    public struct FileError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// The model as file bytes.
+    public func serialized() -> [UInt8] {
+        var out = Self.magic
+        func put<T: FixedWidthInteger>(_ value: T) { withUnsafeBytes(of: value.littleEndian) { out.append(contentsOf: $0) } }
+        put(UInt32(bucketCount))
+        for head in Head.allCases {
+            let classes = head.classCount
+            let w = weights[head.rawValue]
+            let largest = w[0..<(bucketCount * classes)].reduce(Float(0)) { max($0, abs($1)) }
+            let scale = largest > 0 ? largest / 127 : 1
+            put(scale.bitPattern)
+            let rows = (0..<bucketCount).filter { bucket in (0..<classes).contains { (w[bucket * classes + $0] / scale).rounded() != 0 } }
+            put(UInt32(rows.count))
+            for bucket in rows {
+                put(UInt32(bucket))
+                for c in 0..<classes { out.append(UInt8(bitPattern: Int8(max(-127, min(127, (w[bucket * classes + c] / scale).rounded()))))) }
+            }
+            for c in 0..<classes { put(w[bucketCount * classes + c].bitPattern) }
+        }
+        return out
+    }
+
+    /// Reads a model from file bytes; throws naming what is wrong.
+    public init(serialized bytes: [UInt8]) throws(FileError) {
+        var offset = 0
+        func take(_ count: Int) throws(FileError) -> ArraySlice<UInt8> {
+            guard count >= 0, offset + count <= bytes.count else { throw FileError(description: "the model file is cut short at byte \(offset)") }
+            defer { offset += count }
+            return bytes[offset..<(offset + count)]
+        }
+        func uint32() throws(FileError) -> UInt32 {
+            try take(4).reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        }
+        guard Array(try take(Self.magic.count)) == Self.magic else { throw FileError(description: "not a GridBot model file (no GBTC1 header)") }
+        let buckets = Int(try uint32())
+        guard buckets > 0, buckets <= 1 << 24, buckets & (buckets - 1) == 0 else { throw FileError(description: "bucket count \(buckets) is not a power of two up to 2^24") }
+        self.init(bucketCount: buckets)
+        for head in Head.allCases {
+            let classes = head.classCount
+            let scale = Float(bitPattern: try uint32())
+            guard scale.isFinite, scale > 0 else { throw FileError(description: "head \(head) has no valid scale") }
+            let rows = Int(try uint32())
+            guard rows <= buckets else { throw FileError(description: "head \(head) has more rows than buckets") }
+            for _ in 0..<rows {
+                let bucket = Int(try uint32())
+                guard bucket < buckets else { throw FileError(description: "head \(head) names bucket \(bucket) of \(buckets)") }
+                for (c, byte) in try take(classes).enumerated() { weights[head.rawValue][bucket * classes + c] = Float(Int8(bitPattern: byte)) * scale }
+            }
+            for c in 0..<classes {
+                let bias = Float(bitPattern: try uint32())
+                guard bias.isFinite else { throw FileError(description: "head \(head) has a non-finite bias") }
+                weights[head.rawValue][buckets * classes + c] = bias
+            }
+        }
+        guard offset == bytes.count else { throw FileError(description: "the model file has \(bytes.count - offset) bytes after its end") }
+    }
+}
