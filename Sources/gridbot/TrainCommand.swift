@@ -67,15 +67,24 @@ struct TrainCommand: ParsableCommand {
             return
         }
         var totals = HeldOutScore()
+        var allHeld: [LabelledMessage] = [], lexiconParses: [MessageParse] = [], blendedParses: [MessageParse] = []
         for (index, (name, held)) in files.enumerated() {
             var trained = model
             trained.train(examples(files.enumerated().filter { $0.offset != index }.flatMap(\.element.1)), epochs: epochs, seed: seed)
             var score = HeldOutScore()
             for (line, example) in zip(held, examples(held)) { score.add(line, example: example, model: trained) }
-            print("\(name): \(score)")
+            print("\(name): model alone \(score)")
             totals.merge(score)
+            let blended = MessageParser(classifier: trained)
+            blendedParses.append(contentsOf: held.map { blended.parse($0.text, groupBuilding: $0.groupBuilding) })
+            lexiconParses.append(contentsOf: held.map { parser.parse($0.text, groupBuilding: $0.groupBuilding) })
+            allHeld.append(contentsOf: held)
         }
-        print("all held out: \(totals)")
+        print("all held out, model alone: \(totals)")
+        for (label, parses) in [("lexicon alone", lexiconParses), ("lexicon and model", blendedParses)] {
+            let evaluation = ParseEvaluation(corpus: allHeld, parses: parses)
+            print("all held out, \(label): " + (evaluation.scores + evaluation.safetyScores).map { "\($0.0)=\(String(format: "%.3f", $0.1))" }.joined(separator: " "))
+        }
     }
 }
 

@@ -62,3 +62,24 @@ import Testing
         #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: badBuckets) }
     }
 }
+
+/// The blend of lexicon and model keeps a parse's invariants and takes the model where it is sure.
+@Suite struct ParseBlendTests {
+    @Test func blendedParsesFollowTheModelWhereTheLexiconIsUnsure() {
+        var model = TextClassifier(bucketCount: 1 << 12)
+        model.train(TextClassifierTests.examples(model), epochs: 30, seed: 7)
+        let blended = MessageParser(classifier: model)
+        for (text, intent) in TextClassifierTests.lines {
+            let parse = blended.parse(text, groupBuilding: "3")
+            #expect(parse.intent == Intent.allCases[intent], "\(text): trained as \(Intent.allCases[intent])")
+            if parse.intent == .report {
+                #expect(parse.category != nil && parse.urgency != nil && parse.location.building == "3")
+            } else {
+                #expect(parse.category == nil && parse.urgency == nil && parse.location == Location())
+            }
+        }
+        let lexiconOnly = MessageParser()
+        #expect(lexiconOnly.classifier == nil)
+        #expect(lexiconOnly.parse("3号楼电梯坏了", groupBuilding: nil).category == .elevator)
+    }
+}

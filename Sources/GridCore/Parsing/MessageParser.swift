@@ -38,10 +38,13 @@ public struct CueHit: Sendable, Equatable, CustomStringConvertible {
 /// questions, then notices, then "already fixed", then questions versus reports.
 public struct MessageParser: Sendable {
     public let lexicon: Lexicon
+    /// The learned second signal, blended with the lexicon's evidence; nil reads by the lexicon alone.
+    public let classifier: TextClassifier?
     let normaliser: TextNormaliser
 
-    public init(lexicon: Lexicon = .standard) {
+    public init(lexicon: Lexicon = .standard, classifier: TextClassifier? = nil) {
         self.lexicon = lexicon
+        self.classifier = classifier
         self.normaliser = TextNormaliser(lexicon: lexicon)
     }
 
@@ -77,7 +80,9 @@ public struct MessageParser: Sendable {
         var scalars: [UInt32] = []
         normaliser.normalise(text, into: &scalars)
         return scalars.withUnsafeBufferPointer { buffer in
-            parse(normalised: buffer, original: text, groupBuilding: groupBuilding)
+            let byLexicon = parse(normalised: buffer, original: text, groupBuilding: groupBuilding)
+            guard let classifier else { return byLexicon }
+            return ParseBlend.blend(byLexicon, model: classifier, normalised: buffer, groupBuilding: groupBuilding)
         }
     }
 
