@@ -86,10 +86,20 @@ struct CounterController: Sendable {
         return WebPages.redirect(to: landing, cookies: [sessions.sessionCookie(for: person, secure: WebSessions.isSecure(request))])
     }
 
-    /// Only a path on this site (`/counter`), never `//elsewhere` or a full URL.
+    /// Only a path on this site (`/counter`), never `//elsewhere` or a full URL. Browsers drop tabs
+    /// and line breaks anywhere in a URL and leading spaces and controls (`/\t/evil.example/` goes
+    /// to evil.example), so those are removed first, and the path must resolve to this origin.
     static func safeNext(_ next: String?) -> String? {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\") else { return nil }
-        return next
+        guard let next else { return nil }
+        let cleaned = String(String.UnicodeScalarView(next.unicodeScalars.filter { $0 != "\t" && $0 != "\n" && $0 != "\r" }))
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\u{0}"..."\u{20}"))
+        guard cleaned.hasPrefix("/"), !cleaned.hasPrefix("//"), !cleaned.contains("\\"),
+              !cleaned.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return nil }
+        let site = URL(string: "https://gridbot.invalid/")
+        guard let resolved = URL(string: cleaned, relativeTo: site)?.absoluteURL, resolved.host == "gridbot.invalid", resolved.scheme == "https" else {
+            return nil
+        }
+        return cleaned
     }
 
     // MARK: The counter page
