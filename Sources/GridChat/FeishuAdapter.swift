@@ -75,7 +75,8 @@ public struct FeishuAdapter: WebhookAdapter {
         let senderIDs = (event["sender"] as? [String: Any])?["sender_id"] as? [String: Any]
         let sender = (senderIDs?["user_id"] as? String).flatMap { $0.isEmpty ? nil : $0 } ?? senderIDs?["open_id"] as? String ?? "unknown"
         let (text, attachments) = Self.content(message)
-        let created = try WebhookSupport.sendTime(seconds: try Self.milliseconds(message["create_time"]).map { $0 / 1000 }, field: "message.create_time", now: now)
+        guard message["create_time"] == nil || message["create_time"] is String else { throw .malformed("field 'message.create_time' is not a string") }
+        let created = try WebhookSupport.sendTime(text: message["create_time"] as? String, perSecond: 1000, field: "message.create_time", now: now)
         return .message(InboundMessage(
             platform: .feishu, botCode: request.botCode, chatID: chatID, senderID: sender, senderName: nil,
             text: text, quotedMessageID: (message["parent_id"] as? String).flatMap { $0.isEmpty ? nil : $0 },
@@ -83,13 +84,6 @@ public struct FeishuAdapter: WebhookAdapter {
     }
 
     public var acknowledgement: WebhookResponseBody { .json(#"{"msg":"success"}"#) }
-
-    /// Feishu sends `create_time` as a string of milliseconds.
-    private static func milliseconds(_ value: Any?) throws(WebhookError) -> Double? {
-        guard let value else { return nil }
-        guard let text = value as? String, let number = Double(text) else { throw .malformed("field 'message.create_time' is not milliseconds") }
-        return number
-    }
 
     static func decrypt(_ encrypted: String, encryptKey: String) throws(WebhookError) -> [UInt8] {
         guard let raw = Data(base64Encoded: encrypted), raw.count > 16, (raw.count - 16) % 16 == 0 else {

@@ -103,11 +103,7 @@ public struct WeComAdapter: WebhookAdapter {
         guard let sender = XMLFields.value(of: "FromUserName", in: xml), let messageID = XMLFields.value(of: "MsgId", in: xml) else {
             throw .malformed("the message has no FromUserName or MsgId")
         }
-        let createTime = try XMLFields.value(of: "CreateTime", in: xml).map { text throws(WebhookError) -> Double in
-            guard let seconds = Double(text) else { throw .malformed("CreateTime is not Unix seconds") }
-            return seconds
-        }
-        let created = try WebhookSupport.sendTime(seconds: createTime, field: "CreateTime", now: now)
+        let created = try WebhookSupport.sendTime(text: XMLFields.value(of: "CreateTime", in: xml), perSecond: 1, field: "CreateTime", now: now)
         return .message(InboundMessage(
             platform: .wecom, botCode: request.botCode, chatID: "user:\(sender)", senderID: sender, senderName: nil,
             text: XMLFields.value(of: "Content", in: xml) ?? "",

@@ -103,6 +103,14 @@ enum WebhookSupport {
         return Date(timeIntervalSince1970: seconds)
     }
 
+    /// A send time written as text (`"1716000000000"`), in units of `perSecond` a second; absent
+    /// is `now`, text that is no number is refused naming the field, and then as `sendTime`.
+    static func sendTime(text: String?, perSecond: Double, field: String, now: Date) throws(WebhookError) -> Date {
+        guard let text else { return now }
+        guard let number = Double(text) else { throw .malformed("field '\(field)' is not a number") }
+        return try sendTime(seconds: number / perSecond, field: field, now: now)
+    }
+
     /// Whether a header or query time in seconds is a finite moment within `window` of now.
     static func isFresh(seconds: Double, window: TimeInterval, now: Date) -> Bool {
         seconds.isFinite && abs(now.timeIntervalSince1970 - seconds) <= window
