@@ -38,7 +38,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CryptoExtras", package: "swift-crypto"),
             ],
-            resources: [.copy("Parsing/Resources/lexicon.txt"), .copy("Resources/calendar-cn.txt"), .copy("Resources/commands.txt")],
+            resources: [.copy("Parsing/Resources/lexicon.txt"), .copy("Parsing/Resources/model.gbtc"), .copy("Resources/calendar-cn.txt"), .copy("Resources/commands.txt")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -18,20 +18,33 @@ struct BenchParseCommand: ParsableCommand {
         abstract: "Parse a corpus many times over; print throughput, median and p99 time per message, and memory."
     )
 
-    @Option(help: "The corpus to parse (JSONL with text and group_building).")
-    var corpus = "../shared/eval/dev.jsonl"
+    @Option(help: "The corpora to parse (JSONL with text and group_building; default: corpus/training/*.jsonl).")
+    var corpus: [String] = []
 
     @Option(help: "How many times each message is parsed per timing sample.")
-    var repetitions = 200
+    var repetitions = 20
+
+    @OptionGroup var parserOptions: ParserOptions
+
+    /// The corpus files to read: those named, or the project's training corpus.
+    func corpusFiles() throws -> [String] {
+        guard corpus.isEmpty else { return corpus }
+        let folder = "corpus/training"
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+        let files = names.filter { $0.hasSuffix(".jsonl") }.sorted().map { "\(folder)/\($0)" }
+        guard !files.isEmpty else { throw ValidationError("no corpus named and none in \(folder); run from the project folder or pass --corpus FILE") }
+        return files
+    }
 
     @Option(help: "How many passes over the corpus.")
     var rounds = 5
 
     func run() throws {
         let rssBefore = MemoryUsage.residentBytes()
-        let parser = MessageParser()
-        let messages = try LabelledCorpus.load(corpus).map { ($0.text, $0.groupBuilding) }
-        guard !messages.isEmpty else { throw ValidationError("\(corpus) holds no messages") }
+        let parser = try parserOptions.parser()
+        let files = try corpusFiles()
+        let messages = try files.flatMap { try LabelledCorpus.load($0) }.map { ($0.text, $0.groupBuilding) }
+        guard !messages.isEmpty else { throw ValidationError("\(files.joined(separator: ", ")) hold no messages") }
         // Warm up: the lexicon is loaded and every code path taken once.
         var sink = 0
         for (text, group) in messages { sink &+= parser.parse(text, groupBuilding: group).cues.count }
@@ -62,6 +75,11 @@ struct BenchParseCommand: ParsableCommand {
         print(String(format: "  memory       %.1f MB resident after loading the parser (+%.1f MB for the parser), peak %.1f MB",
                      Double(rssParser) / 1_048_576, Double(rssParser - rssBefore) / 1_048_576, Double(MemoryUsage.peakResidentBytes()) / 1_048_576))
         print("  lexicon      \(parser.lexicon.cueCount) cues, \(parser.lexicon.traditional.count) traditional characters")
+        if let model = parser.classifier {
+            print("  model        \(model.isLinear ? "linear" : "embedding-bag"), \(model.bucketCount) buckets × \(model.dimensions)")
+        } else {
+            print("  model        none (lexicon alone)")
+        }
         if sink == 42 { print("") }  // keeps the optimiser from dropping the work
     }
 }

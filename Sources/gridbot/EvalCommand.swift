@@ -15,10 +15,10 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Also print the lines the parser gets wrong.")
     var errors = false
 
-    @OptionGroup var lexiconOptions: LexiconOptions
+    @OptionGroup var parserOptions: ParserOptions
 
     func run() throws {
-        let parser = MessageParser(lexicon: try lexiconOptions.load())
+        let parser = try parserOptions.parser()
         let corpus = try LabelledCorpus.load(file)
         let evaluation = ParseEvaluation(corpus: corpus, parses: corpus.map { parser.parse($0.text, groupBuilding: $0.groupBuilding) })
         if errors {

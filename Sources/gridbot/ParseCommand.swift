@@ -22,10 +22,10 @@ struct ParseCommand: ParsableCommand {
     @Option(name: .customLong("group-building"), help: "The building whose group the message came from.")
     var groupBuilding: String?
 
-    @OptionGroup var lexiconOptions: LexiconOptions
+    @OptionGroup var parserOptions: ParserOptions
 
     func run() throws {
-        let parser = MessageParser(lexicon: try lexiconOptions.load())
+        let parser = try parserOptions.parser()
         if let text {
             print(ParseExplanation(parse: parser.parse(text, groupBuilding: groupBuilding), text: text).render())
             return
@@ -165,7 +165,18 @@ struct ParseExplanation {
         if !parse.personalData.isEmpty {
             lines.append("personal:   \(parse.personalData.map(\.kind.rawValue).joined(separator: ", ")) (masked in logs)")
         }
-        lines.append("why:        " + (parse.cues.isEmpty ? "no cue matched" : parse.cues.map(\.description).joined(separator: "  ")))
+        lines.append("cues:       " + (parse.cues.isEmpty ? "no cue matched" : parse.cues.map(\.description).joined(separator: "  ")))
+        if let model = parse.model {
+            func top<Class>(_ head: TextClassifier.Head, _ classes: [Class]) -> String {
+                model[head].enumerated().sorted { $0.element > $1.element }.prefix(3)
+                    .map { "\(classes[$0.offset]) \(String(format: "%.2f", $0.element))" }.joined(separator: ", ")
+            }
+            lines.append("model:      intent \(top(.intent, Intent.allCases.map(\.rawValue)))")
+            lines.append("            category \(top(.category, ReportCategory.allCases.map(\.rawValue)))")
+            lines.append("            urgency \(top(.urgency, Urgency.allCases.map(\.rawValue)))")
+        } else {
+            lines.append("model:      none (lexicon alone)")
+        }
         return lines.joined(separator: "\n")
     }
 }

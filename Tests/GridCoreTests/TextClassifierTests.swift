@@ -3,54 +3,64 @@ import Testing
 
 /// The learned signal: it learns what it is shown, and the same corpus and seed give the same model.
 @Suite struct TextClassifierTests {
-    static let parser = MessageParser()
+    static let parser = MessageParser(classifier: nil)
     static let lines: [(String, Int)] = [
         ("电梯坏了有人被困", 0), ("电梯卡住了里面有人", 0), ("楼道里一股煤气味", 0), ("好大的烟味 像着火了", 0),
         ("请问明天停水吗", 1), ("物业电话多少", 1), ("几点来水啊", 1), ("快递放哪里了", 1),
         ("谢谢师傅", 3), ("收到", 3), ("好的 辛苦了", 3), ("早上好", 3),
     ]
 
-    static func examples(_ model: TextClassifier) -> [TextClassifier.Example] {
-        lines.map { TextClassifier.Example(features: model.features(of: parser.normalised($0.0)), labels: [$0.1, nil, nil]) }
+    static func examples(buckets: Int) -> [ClassifierTraining.Example] {
+        lines.map { ClassifierTraining.Example(features: TextClassifier.features(of: parser.normalised($0.0), bucketCount: buckets), labels: [$0.1, nil, nil]) }
     }
 
-    @Test func learnsItsTrainingLinesAndIsDeterministic() {
-        var first = TextClassifier(bucketCount: 1 << 12)
-        first.train(Self.examples(first), epochs: 30, seed: 7)
-        var second = TextClassifier(bucketCount: 1 << 12)
-        second.train(Self.examples(second), epochs: 30, seed: 7)
-        #expect(first.weights == second.weights, "same corpus and seed, same weights")
-        for (line, example) in zip(Self.lines, Self.examples(first)) {
-            let p = first.probabilities(.intent, features: example.features)
-            #expect(p.indices.max { p[$0] < p[$1] } == line.1, "\(line.0)")
-            #expect(abs(p.reduce(0, +) - 1) < 1e-9)
+    static func trained(_ shape: ClassifierTraining.Shape, seed: UInt64 = 7) -> TextClassifier {
+        var training = ClassifierTraining(shape: shape, bucketCount: 1 << 12, seed: seed)
+        training.train(examples(buckets: 1 << 12), epochs: 40, seed: seed)
+        return training.model()
+    }
+
+    @Test(arguments: [ClassifierTraining.Shape.linear, .embeddingBag(dimensions: 8)])
+    func learnsItsTrainingLinesAndIsDeterministic(shape: ClassifierTraining.Shape) {
+        let first = Self.trained(shape)
+        #expect(first.serialized() == Self.trained(shape).serialized(), "same corpus and seed, same model")
+        #expect(first.serialized() != Self.trained(shape, seed: 8).serialized(), "another seed, another model")
+        for (line, example) in zip(Self.lines, Self.examples(buckets: 1 << 12)) {
+            let prediction = first.predict(features: example.features)
+            #expect(prediction.intent == Intent.allCases[line.1], "\(line.0)")
+            for head in TextClassifier.Head.allCases {
+                #expect(abs(prediction[head].reduce(0, +) - 1) < 1e-9, "each head's probabilities sum to one")
+            }
         }
-        var otherSeed = TextClassifier(bucketCount: 1 << 12)
-        otherSeed.train(Self.examples(otherSeed), epochs: 30, seed: 8)
-        #expect(otherSeed.weights != first.weights)
     }
 
-    @Test func featuresAreBucketsWithinRangeEachOnce() {
-        let model = TextClassifier(bucketCount: 1 << 10)
-        let features = model.features(of: Self.parser.normalised("3号楼3号楼 电梯"))
-        #expect(Set(features).count == features.count)
+    @Test func featuresAreBucketsWithinRange() {
+        let features = TextClassifier.features(of: Self.parser.normalised("3号楼3号楼 电梯"), bucketCount: 1 << 10)
         #expect(features.allSatisfy { (0..<(1 << 10)).contains($0) })
-        #expect(!model.features(of: Self.parser.normalised("")).isEmpty, "an empty text still has its length bucket")
+        // 8 characters without the space: 8 unigrams, 7 bigrams, 6 trigrams and the length bucket.
+        #expect(features.count == 22)
+        #expect(TextClassifier.features(of: Self.parser.normalised(""), bucketCount: 1 << 10).count == 1, "an empty text still has its length bucket")
+    }
+
+    @Test func theShippedModelIsLoadedByDefault() throws {
+        let model = try #require(TextClassifier.standard, "Parsing/Resources/model.gbtc is part of the build")
+        #expect(MessageParser().classifier != nil)
+        let parse = MessageParser().parse("楼道里好像有股煤气味", groupBuilding: "3")
+        #expect(parse.model != nil && parse.intent == .report && parse.category == .gas && parse.urgency == .emergency)
+        #expect(model.bucketCount.nonzeroBitCount == 1)
     }
 }
 
-/// The model file: what is written reads back to nearly the same probabilities, and a damaged
-/// file is refused with a reason, never a trap.
+/// The model file: what is written reads back to the same model, and a damaged file is refused
+/// with a reason, never a trap.
 @Suite struct TextClassifierFileTests {
-    @Test func roundTripAndDamagedFiles() throws {
-        var model = TextClassifier(bucketCount: 1 << 12)
-        model.train(TextClassifierTests.examples(model), epochs: 30, seed: 7)
+    @Test(arguments: [ClassifierTraining.Shape.linear, .embeddingBag(dimensions: 8)])
+    func roundTripAndDamagedFiles(shape: ClassifierTraining.Shape) throws {
+        let model = TextClassifierTests.trained(shape)
         let bytes = model.serialized()
         let loaded = try TextClassifier(serialized: bytes)
-        for example in TextClassifierTests.examples(model) {
-            let before = model.probabilities(.intent, features: example.features)
-            let after = loaded.probabilities(.intent, features: example.features)
-            #expect(zip(before, after).allSatisfy { abs($0 - $1) < 0.02 }, "quantised weights keep the probabilities")
+        for example in TextClassifierTests.examples(buckets: 1 << 12) {
+            #expect(model.predict(features: example.features) == loaded.predict(features: example.features))
         }
         #expect(loaded.serialized() == bytes, "a loaded model writes the same file")
         for cut in [0, 3, 10, bytes.count / 2, bytes.count - 1] {
@@ -60,15 +70,20 @@ import Testing
         var badBuckets = bytes
         badBuckets[6] = 3
         #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: badBuckets) }
+        var badDimensions = bytes
+        badDimensions[10] = 0
+        badDimensions[11] = 2
+        #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: badDimensions) }
+        var notANumber = bytes
+        notANumber.replaceSubrange((bytes.count - 4)..<bytes.count, with: [0x00, 0x00, 0xC0, 0x7F])
+        #expect(throws: TextClassifier.FileError.self) { try TextClassifier(serialized: notANumber) }
     }
 }
 
 /// The blend of lexicon and model keeps a parse's invariants and takes the model where it is sure.
 @Suite struct ParseBlendTests {
     @Test func blendedParsesFollowTheModelWhereTheLexiconIsUnsure() {
-        var model = TextClassifier(bucketCount: 1 << 12)
-        model.train(TextClassifierTests.examples(model), epochs: 30, seed: 7)
-        let blended = MessageParser(classifier: model)
+        let blended = MessageParser(classifier: TextClassifierTests.trained(.linear))
         for (text, intent) in TextClassifierTests.lines {
             let parse = blended.parse(text, groupBuilding: "3")
             #expect(parse.intent == Intent.allCases[intent], "\(text): trained as \(Intent.allCases[intent])")
@@ -78,8 +93,8 @@ import Testing
                 #expect(parse.category == nil && parse.urgency == nil && parse.location == Location())
             }
         }
-        let lexiconOnly = MessageParser()
-        #expect(lexiconOnly.classifier == nil)
+        let lexiconOnly = MessageParser(classifier: nil)
         #expect(lexiconOnly.parse("3号楼电梯坏了", groupBuilding: nil).category == .elevator)
+        #expect(lexiconOnly.parse("3号楼电梯坏了", groupBuilding: nil).model == nil)
     }
 }

@@ -15,6 +15,8 @@ public struct MessageParse: Sendable, Equatable {
     public var cues: [CueHit]
     /// Phone and ID numbers in the message, to be masked in logs and public views.
     public var personalData: [PersonalData.Match]
+    /// The learned signal's probabilities, when the parser has a model.
+    public var model: TextClassifier.Prediction? = nil
 }
 
 /// One cue found in a message.
@@ -40,11 +42,15 @@ public struct MessageParser: Sendable {
     public let lexicon: Lexicon
     /// The learned second signal, blended with the lexicon's evidence; nil reads by the lexicon alone.
     public let classifier: TextClassifier?
+    /// How the two signals make one parse.
+    public let blend: ParseBlend
     let normaliser: TextNormaliser
 
-    public init(lexicon: Lexicon = .standard, classifier: TextClassifier? = nil) {
+    /// A parser of the lexicon and the shipped model; `classifier: nil` reads by the lexicon alone.
+    public init(lexicon: Lexicon = .standard, classifier: TextClassifier? = .standard, blend: ParseBlend = .standard) {
         self.lexicon = lexicon
         self.classifier = classifier
+        self.blend = blend
         self.normaliser = TextNormaliser(lexicon: lexicon)
     }
 
@@ -82,7 +88,8 @@ public struct MessageParser: Sendable {
         return scalars.withUnsafeBufferPointer { buffer in
             let byLexicon = parse(normalised: buffer, original: text, groupBuilding: groupBuilding)
             guard let classifier else { return byLexicon }
-            return ParseBlend.blend(byLexicon, model: classifier, normalised: buffer, groupBuilding: groupBuilding)
+            let prediction = classifier.predict(features: classifier.features(of: buffer, cues: byLexicon.cues))
+            return blend.blend(byLexicon, prediction: prediction, normalised: buffer, groupBuilding: groupBuilding)
         }
     }
 

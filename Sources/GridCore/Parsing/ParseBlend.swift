@@ -1,53 +1,70 @@
 /// How the lexicon's parse and the classifier's probabilities make one parse.
 ///
-/// The lexicon stays in charge where it is sure; the model decides where the lexicon's evidence
-/// is weak or where the model is confident against it. Urgency is safety first: a model that
-/// gives an emergency a fair chance raises the report, since a missed emergency costs far more
-/// than a false alarm. The thresholds are set by cross-validation on the training batches
-/// (`gridbot train --cross-validate`), never on the validation set.
-enum ParseBlend {
-    /// The model's intent replaces the lexicon's when the model gives the lexicon's intent less
-    /// than this and its own top intent at least `intentTake`.
-    static let intentDoubt = 0.25
-    static let intentTake = 0.6
-    /// Category: the model's choice wins at this probability.
-    static let categoryTake = 0.35
-    /// An emergency at this probability is treated as one.
-    static let emergencyRaise = 0.45
-    /// The model's urgency replaces a non-emergency lexicon urgency at this probability.
-    static let urgencyTake = 0.4
+/// Each field is a weighted vote: the lexicon's opinion is added to the model's probabilities
+/// with a weight, and the class with the most support wins. The model already sees the lexicon's
+/// cues as features, so its probabilities carry most of what the lexicon knows; the lexicon's own
+/// vote keeps a confident hand-written reading from being overturned by a model that has seen few
+/// messages like this one. Urgency is safety first: an emergency needs only a fair chance, since
+/// a missed emergency costs far more than a false alarm. The weights and thresholds are set by
+/// cross-validation on the training batches (`gridbot train --cross-validate --sweep …`), never
+/// on the validation set.
+public struct ParseBlend: Sendable, Equatable {
+    /// The lexicon's share of the intent vote: its intent gets its confidence, the others share the rest.
+    public var intentWeight = 0.3
+    /// Added to the model's probability of the lexicon's category.
+    public var categoryWeight = 0.0
+    /// Added to the model's probability of an emergency when the lexicon reads one.
+    public var emergencyWeight = 0.0
+    /// An emergency with at least this support is treated as one.
+    public var emergencyRaise = 0.35
+    /// The share of the model's emergency probability kept when the message denies the very danger
+    /// the lexicon found (`没有人被困`) and names no other: n-grams cannot see a negation.
+    public var deniedDangerShare = 0.4
+    /// Added to the model's probability of the lexicon's urgency when it is urgent or normal.
+    public var urgencyWeight = 0.0
     /// A non-report the model gives this chance of being a report goes to triage.
-    static let triageChance = 0.2
+    public var triageChance = 0.1
 
-    static func blend(_ parse: MessageParse, model: TextClassifier, normalised s: UnsafeBufferPointer<UInt32>, groupBuilding: String?) -> MessageParse {
-        let features = model.features(of: s, cues: parse.cues)
-        let intents = model.probabilities(.intent, features: features)
+    /// The weights GridBot runs with.
+    public static let standard = ParseBlend()
+
+    public init() {}
+
+    func blend(_ parse: MessageParse, prediction: TextClassifier.Prediction, normalised s: UnsafeBufferPointer<UInt32>, groupBuilding: String?) -> MessageParse {
         var result = parse
-        let lexiconIntent = Intent.allCases.firstIndex(of: parse.intent) ?? 0
-        let top = intents.indices.max { intents[$0] < intents[$1] } ?? 0
-        if intents[lexiconIntent] < intentDoubt, intents[top] >= intentTake {
-            result.intent = Intent.allCases[top]
+        result.model = prediction
+        let intents = TextClassifier.Head.intents
+        let others = (1 - parse.confidence) / Double(intents.count - 1)
+        var best = 0, bestSupport = -1.0
+        for (index, intent) in intents.enumerated() {
+            let support = intentWeight * (intent == parse.intent ? parse.confidence : others) + (1 - intentWeight) * prediction.probability(of: intent)
+            if support > bestSupport { (best, bestSupport) = (index, support) }
         }
-        let reportChance = intents[Intent.allCases.firstIndex(of: .report) ?? 0]
+        result.intent = intents[best]
+        result.confidence = bestSupport
         guard result.intent == .report else {
             result.category = nil
             result.urgency = nil
             result.location = Location()
-            result.needsTriage = parse.needsTriage || (result.intent != .spam && reportChance >= triageChance)
+            result.needsTriage = (parse.needsTriage && parse.intent != .spam) || (result.intent != .spam && prediction.probability(of: .report) >= triageChance)
             return result
         }
-        let categories = model.probabilities(.category, features: features)
-        let topCategory = categories.indices.max { categories[$0] < categories[$1] } ?? 0
-        if parse.category == nil || categories[topCategory] >= categoryTake {
-            result.category = ReportCategory.allCases[topCategory]
+        var bestCategory = prediction.category, bestCategorySupport = -1.0
+        for category in TextClassifier.Head.categories {
+            let support = prediction.probability(of: category) + (category == parse.category ? categoryWeight : 0)
+            if support > bestCategorySupport { (bestCategory, bestCategorySupport) = (category, support) }
         }
-        let urgencies = model.probabilities(.urgency, features: features)
-        let emergencyChance = urgencies[Urgency.allCases.firstIndex(of: .emergency) ?? 0]
-        let topUrgency = urgencies.indices.max { urgencies[$0] < urgencies[$1] } ?? 0
-        if parse.urgency == .emergency || emergencyChance >= emergencyRaise {
+        result.category = bestCategory
+        let emergencyCue = Lexicon.Feature.urgency(.emergency)
+        let denied = parse.cues.contains { $0.negated && $0.feature == emergencyCue } && !parse.cues.contains { !$0.negated && $0.feature == emergencyCue }
+        let emergency = prediction.probability(of: .emergency) * (denied ? deniedDangerShare : 1) + (parse.urgency == .emergency ? emergencyWeight : 0)
+        if emergency >= emergencyRaise {
             result.urgency = .emergency
-        } else if parse.urgency == nil || urgencies[topUrgency] >= urgencyTake {
-            result.urgency = Urgency.allCases[topUrgency]
+        } else {
+            // Below the emergency threshold the choice is between urgent and normal.
+            let urgent = prediction.probability(of: .urgent) + (parse.urgency == .urgent ? urgencyWeight : 0)
+            let normal = prediction.probability(of: .normal) + (parse.urgency == .normal ? urgencyWeight : 0)
+            result.urgency = urgent > normal ? .urgent : .normal
         }
         if parse.intent != .report {
             result.location = LocationExtractor.extract(s)
