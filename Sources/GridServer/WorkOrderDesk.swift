@@ -216,18 +216,21 @@ public struct WorkOrderDesk: Sendable {
         }
         let directory = try await store.directory()
         let final = command
-        return try await store.withWorkOrders { tx in
-            guard try await tx.claim(stored, intent: .chat, at: now) else { return .alreadyProcessed }
-            var keys = DedupeKeys(base: "m\(stored.id)")
-            let reply: String
-            do {
-                reply = try await perform(final, person: person, sender: CommandSender(message), directory: directory, tx: tx, keys: &keys, now: now)
-            } catch let refusal as CommandRefusal {
-                reply = replies.render(.commandRefused, ["id": refusal.reportID.map { "\($0)" } ?? "", "reason": refusal.reason]) ?? refusal.reason
-                logger.info("command refused", metadata: ["command.verb": "\(final.verb.rawValue)", "command.reason": "\(refusal.reason)"])
+        do {
+            return try await store.withWorkOrders { tx in
+                guard try await tx.claim(stored, intent: .chat, at: now) else { return .alreadyProcessed }
+                var keys = DedupeKeys(base: "m\(stored.id)")
+                let reply = try await perform(final, person: person, sender: CommandSender(message), directory: directory, tx: tx, keys: &keys, now: now)
+                try await tx.enqueue(Self.answer(message, reply), dedupeKey: keys.next(), at: now)
+                return .handled
             }
-            try await tx.enqueue(Self.answer(message, reply), dedupeKey: keys.next(), at: now)
-            return .handled
+        } catch let refusal as CommandRefusal {
+            // The refusal rolled back everything the command had done (a merge of #1 #2 #99 merges
+            // nothing); the message is then claimed and answered in a transaction of its own.
+            logger.info("command refused", metadata: ["command.verb": "\(final.verb.rawValue)", "command.reason": "\(refusal.reason)"])
+            let text = replies.render(.commandRefused, ["id": refusal.reportID.map { "\($0)" } ?? "", "reason": refusal.reason]) ?? refusal.reason
+            let finished = try await store.finishProcessing(of: stored, intent: .chat, at: now, reply: Self.answer(message, text))
+            return finished ? .handled : .alreadyProcessed
         }
     }
 

@@ -329,6 +329,15 @@ extension [QueuedOutbound] {
             #expect(try await loop.services.store.workOrder(id: 3)?.status == .assigned)
             _ = try await loop.newMessages()
 
+            // A merge naming a report that does not exist merges nothing, not the ones before it.
+            try await loop.say(client, "worker01", in: "staff-g01", "合并 #1 #3 #99")
+            queued = try await loop.newMessages()
+            #expect(queued.texts(in: "staff-g01").count == 1)
+            #expect(queued.texts(in: "staff-g01").first?.contains("#99") == true, "\(queued.texts(in: "staff-g01"))")
+            #expect(!queued.texts(in: "building-3").contains { $0.contains("已合并") })
+            #expect(try await loop.services.store.workOrder(id: 3)?.status == .assigned)
+            #expect(try await loop.services.store.reporters(reportID: 1).count == 2)
+
             // Staff merge and split by command.
             try await loop.say(client, "worker01", in: "staff-g01", "合并 #1 #3")
             queued = try await loop.newMessages()
