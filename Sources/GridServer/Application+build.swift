@@ -62,6 +62,11 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
             throw ConfigurationError(key: "--calendar", message: "\(error)")
         }
         let settings = WorkOrderSettings(policy: configuration.deadlines, calendar: calendar, duplicateWindow: configuration.duplicateWindow)
+        if let model = TextClassifier.standard {
+            logger.info("parser reads with the lexicon and the shipped model", metadata: ["model.buckets": "\(model.bucketCount)", "model.dimensions": "\(model.dimensions)"])
+        } else {
+            logger.warning("the shipped model is missing from the build: parsing by the lexicon alone")
+        }
         return GridBotServices(configuration: configuration, database: database, store: store, logger: logger, replies: replies,
                                workOrders: settings, commands: try ChatCommandParser.bundled(),
                                voucherKey: try await store.serverSecret(named: "voucher-signing"),

@@ -30,11 +30,12 @@ import Testing
     }
 
     @Test func localWordsExtendTheParserWithoutRecompiling() throws {
-        let parser = MessageParser()
+        // The lexicon alone, so the test sees what the local words add (the model may know them).
+        let parser = MessageParser(classifier: nil)
         #expect(parser.parse("楼下的冬青全秃噜了", groupBuilding: "3").intent != .report)
         var lexicon = Lexicon.standard
         try lexicon.add("[category greenery]\n冬青 4\n[problem]\n秃噜 3\n", fileName: "local.txt")
-        let local = MessageParser(lexicon: lexicon)
+        let local = MessageParser(lexicon: lexicon, classifier: nil)
         let parse = local.parse("楼下的冬青全秃噜了", groupBuilding: "3")
         #expect(parse.intent == .report)
         #expect(parse.category == .greenery)
