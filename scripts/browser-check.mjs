@@ -140,6 +140,8 @@ try {
   // Something to look at: two reports, and a voucher for 王芳 earned by a task.
   await say("resident.wangfang", "building-3", "3号楼2单元电梯停了，有人被困");
   await say("resident.liqiang", "building-3", "33号楼消防通道堆满纸箱");
+  // Too vague for the parser to be sure of: it waits in the triage list.
+  await say("resident.wangfang", "building-3", "电梯那个事");
   await say("worker01", "staff-g01", "发布任务 清理3号楼自行车棚 120分 1人");
   await say("resident.wangfang", "building-3", "报名 T4");
   await say("resident.wangfang", "building-3", "完成 T4 已清理");
@@ -160,6 +162,8 @@ try {
     action: `(() => { const f = document.querySelector("form[action='/admin/routing'] input[value='noise']").form; f.querySelector('select').value = 'police'; f.submit(); })()`,
     expect: "p.ok",
   });
+  await step("08b-triage", { url: "/triage", expect: "article.triage form button" });
+  await step("08c-promoted", { action: `document.querySelector("article.triage input[name='action'][value='promote']").form.submit()`, expect: "ol#timeline" });
   await step("09-logged-out", { action: submit("form[action='/logout']"), expect: "form[action='/login']" });
 
   // The merchant counter, as a shop assistant of 和谐便利超市.

@@ -35,6 +35,11 @@ public struct GridBotServices: Sendable {
         WorkOrderDesk(store: store, parser: parser, replies: replies, commands: commands, settings: workOrders, logger: logger)
     }
 
+    /// Triage: what the parser was unsure of, promoted or dismissed by staff.
+    public var triageDesk: TriageDesk {
+        TriageDesk(store: store, parser: parser, replies: replies, commands: commands, desk: desk, logger: logger)
+    }
+
     /// The volunteer-points desk over these services.
     public var pointsDesk: PointsDesk {
         PointsDesk(store: store, parser: parser, replies: replies, voucherKey: voucherKey, logger: logger)
@@ -142,6 +147,7 @@ func buildRouter(_ services: GridBotServices) -> (router: Router<BasicRequestCon
     let console = Console(store: services.store, sessions: sessions, pages: WebPages(replies: services.replies, sessions: sessions), now: services.now)
     DashboardController(console: console).addRoutes(to: router)
     ConsoleController(console: console, desk: services.desk, onQueued: outbound.notify).addRoutes(to: router)
+    TriageController(console: console, triage: services.triageDesk, onQueued: outbound.notify).addRoutes(to: router)
     AdminController(console: console, tasks: tasks).addRoutes(to: router)
     Open311Controller(store: services.store, desk: services.desk, parser: services.parser, now: services.now, onQueued: outbound.notify)
         .addRoutes(to: router)

@@ -60,6 +60,8 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     case reportSupervisor = "chat/report_supervisor"
     case commandDone = "chat/command_done"
     case commandRefused = "chat/command_refused"
+    case commandUnknown = "chat/command_unknown"
+    case triageNote = "chat/triage_note"
     case groupBound = "chat/group_bound"
     case bindRefused = "chat/bind_refused"
     case taskPosted = "chat/task_posted"

@@ -16,6 +16,7 @@ public final class MessageProcessor: Service, Sendable {
     let replies: ChatReplies
     let desk: WorkOrderDesk
     let points: PointsDesk
+    let triage: TriageDesk
     let logger: Logger
     let now: @Sendable () -> Date
     let pollInterval: Duration
@@ -34,6 +35,7 @@ public final class MessageProcessor: Service, Sendable {
         self.replies = replies
         self.desk = desk
         self.points = points
+        self.triage = TriageDesk(store: store, parser: parser, replies: replies, commands: desk.commands, desk: desk, logger: logger)
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
@@ -70,9 +72,11 @@ public final class MessageProcessor: Service, Sendable {
             return try await bind(stored, building: building)
         }
         let moment = now()
-        // Points commands name tasks and offers (T4, O3), report commands name reports (#12): at
-        // most one desk takes a message.
-        let desks: [@Sendable (StoredInboundMessage, Date) async throws -> CommandOutcome] = [points.handle(_:now:), desk.handleCommand(_:now:)]
+        // Points commands name tasks and offers (T4, O3), 上报 and 忽略 name messages, report
+        // commands name reports (#12): at most one desk takes a message.
+        let desks: [@Sendable (StoredInboundMessage, Date) async throws -> CommandOutcome] = [
+            points.handle(_:now:), triage.handle(_:now:), desk.handleCommand(_:now:),
+        ]
         for handle in desks {
             switch try await handle(stored, moment) {
             case .handled:
@@ -85,10 +89,29 @@ public final class MessageProcessor: Service, Sendable {
             }
         }
         let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
+        let sender = try await store.person(platform: stored.message.platform, userID: stored.message.senderID)
+        let staffChat = group?.kind == .gridStaff || group?.kind == .department
+        if staffChat || sender?.role.isStaff == true {
+            // Staff chats are for staff: what they write there is never a resident's report
+            // (`上报 …` files one), and from staff anywhere a command not understood is said so.
+            if Self.looksLikeCommand(stored.message.text) {
+                let text = replies.render(.commandUnknown, ["text": String(stored.message.text.prefix(40))]) ?? "没有看懂这条指令。"
+                guard try await store.finishProcessing(of: stored, intent: .chat, at: moment, reply: WorkOrderDesk.answer(stored.message, text)) else { return false }
+                onReplyQueued()
+                return true
+            }
+            if staffChat { return try await store.finishProcessing(of: stored, intent: .chat, at: moment, reply: nil) }
+        }
         let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
         let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
         guard parse.intent == .report, let category = parse.category, let urgency = parse.urgency else {
-            // Questions, notices, chat and spam are recorded as such and left alone.
+            // A possible report is kept for staff to decide; questions, notices, chat and spam
+            // are recorded as such and left alone.
+            if parse.needsTriage, parse.intent != .spam, sender?.role.isStaff != true {
+                guard try await triage.keep(stored, parse: parse, group: group, now: moment) else { return false }
+                onReplyQueued()
+                return true
+            }
             return try await store.finishProcessing(of: stored, intent: parse.intent, at: moment, reply: nil)
         }
         let report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
@@ -99,6 +122,15 @@ public final class MessageProcessor: Service, Sendable {
         ])
         onReplyQueued()
         return true
+    }
+
+    /// Whether a message not understood as a command still reads like one: it names a report
+    /// number (`改类 #1 燃气`, `收到#12号`).
+    static func looksLikeCommand(_ text: String) -> Bool {
+        let folded = ChatCommandParser.fold(text)
+        return folded.indices.contains { index in
+            folded[index] == "#" && folded[folded.index(after: index)...].drop(while: { $0 == " " }).first?.isNumber == true
+        }
     }
 
     /// `绑定 3号楼` (after an optional @-mention): the building named, or nil for any other text.

@@ -159,6 +159,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
     case consoleHeader = "web/console_header"
     case reports = "web/reports"
     case report = "web/report"
+    case triage = "web/triage"
     case dashboard = "web/dashboard"
     case admin = "web/admin"
 
@@ -170,6 +171,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
         case .statement: "结算对账单"
         case .consoleHeader, .reports: "工单"
         case .report: "工单详情"
+        case .triage: "待甄别"
         case .dashboard: "统计"
         case .admin: "社区管理"
         }

@@ -68,7 +68,7 @@ public struct WorkOrderDesk: Sendable {
     /// number, or nil when the message was already processed. With `answering` false (a report
     /// through Open311, whose client follows it by polling) nobody is answered in chat or kept
     /// as a reporter to notify.
-    public func intake(_ stored: StoredInboundMessage, report: NewReport, answering: Bool = true, now: Date) async throws -> Int64? {
+    public func intake(_ stored: StoredInboundMessage, report: NewReport, answering: Bool = true, promotion: Promotion? = nil, now: Date) async throws -> Int64? {
         let directory = try await store.directory()
         let group = directory.chatGroups.first { $0.botCode == stored.message.botCode && $0.chatID == stored.message.chatID }
         let route = routing(for: report.location, group: group, category: report.category, directory: directory)
@@ -76,8 +76,17 @@ public struct WorkOrderDesk: Sendable {
         let message = stored.message
         let since = now.addingTimeInterval(-settings.duplicateWindow)
         return try await store.withWorkOrders { tx in
-            guard try await tx.claim(stored, intent: .report, at: now) else { return nil }
-            var keys = DedupeKeys(base: "m\(stored.id)")
+            // A promotion claims the staff member's command, if it came by chat; the message itself
+            // was processed before.
+            if let promotion {
+                if let command = promotion.command, try await !tx.claim(command, intent: .chat, at: now) { return nil }
+            } else if try await !tx.claim(stored, intent: .report, at: now) {
+                return nil
+            }
+            var keys = DedupeKeys(base: promotion?.keyBase ?? "m\(stored.id)")
+            if promotion != nil, let existing = try await tx.reportID(forMessage: stored.id) {
+                throw CommandRefusal(existing, "这条消息已经是工单 #\(existing)")
+            }
             let reporter = Reporter(
                 platform: message.platform, userID: message.senderID, name: message.senderName, botCode: message.botCode,
                 chatID: message.chatID, messageID: message.platformMessageID, replyURL: message.replyURL, originReportID: 0)
@@ -105,6 +114,9 @@ public struct WorkOrderDesk: Sendable {
                 ]) {
                     try await tx.enqueue(Self.answer(message, text), dedupeKey: keys.next(), reportID: existingID, at: now)
                 }
+                if let promotion {
+                    try await finish(promotion, of: stored, as: id, answer: "已上报，与 #\(existingID) 是同一问题，已合并到 #\(existingID)。", tx: tx, keys: &keys, now: now)
+                }
                 return id
             }
 
@@ -128,8 +140,56 @@ public struct WorkOrderDesk: Sendable {
             if report.urgency == .emergency {
                 try await alertCommunity(order, route: route, directory: directory, tx: tx, keys: &keys, now: now)
             }
+            if let promotion {
+                try await finish(promotion, of: stored, as: id, answer: "已上报为 #\(id)（\(report.category.chineseName)，\(report.urgency.chineseName)，\(report.location.chineseDescription.isEmpty ? "位置待补充" : report.location.chineseDescription)），已派\(route.description)。", tx: tx, keys: &keys, now: now)
+            }
             return id
         }
+    }
+
+    /// A member of staff turning a group message into a report (`上报`, replying to it).
+    public struct Promotion: Sendable {
+        /// The staff member's message, claimed in the report's transaction and answered; nil on
+        /// the console.
+        public var command: StoredInboundMessage?
+        public var person: Person
+        /// The candidate as kept, or a new record when the message was never one.
+        public var candidate: TriageCandidate
+        /// Where the dedupe keys of what it queues start: the command's, or the console form's.
+        public var keyBase: String
+
+        public init(command: StoredInboundMessage, person: Person, candidate: TriageCandidate) {
+            self.command = command
+            self.person = person
+            self.candidate = candidate
+            self.keyBase = "m\(command.id)"
+        }
+
+        public init(consoleKey: String, person: Person, candidate: TriageCandidate) {
+            self.command = nil
+            self.person = person
+            self.candidate = candidate
+            self.keyBase = "web:\(consoleKey)"
+        }
+    }
+
+    /// Records who promoted a message, ends its triage candidate and answers them.
+    private func finish(_ promotion: Promotion, of stored: StoredInboundMessage, as id: Int64, answer: String, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date) async throws {
+        let who = Self.actorFields(promotion.person, senderID: promotion.person.code, senderName: promotion.person.name)
+        try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role, action: "promoted",
+                                        note: promotion.command?.message.text ?? "工作台上报"))
+        var decided = promotion.candidate
+        decided.status = .promoted
+        decided.decidedBy = promotion.person.code
+        decided.decidedAt = now
+        decided.reportID = id
+        if try await !tx.decideTriage(messageID: stored.id, .promoted, by: promotion.person.code, reportID: id, at: now) {
+            try await tx.recordDecision(decided)
+        }
+        // Staff filing a report in their own words were answered as its reporter already; the
+        // console shows its own answer.
+        guard let command = promotion.command, command.id != stored.id else { return }
+        try await tx.enqueue(Self.answer(command.message, replies.render(.commandDone, ["done": answer]) ?? answer), dedupeKey: keys.next(), reportID: id, at: now)
     }
 
     /// Assigns a report to a route: saves it, starts its deadline stages, puts it on the
@@ -436,6 +496,10 @@ public struct WorkOrderDesk: Sendable {
             if text.isEmpty { text = "（空）" }
             try await record("supplement", note: text)
             return done("已补充到 #\(id)。")
+
+        case .promote, .dismiss:
+            // Messages, not reports, are promoted or dismissed (TriageDesk).
+            throw CommandRefusal(id, "#\(id) 已经是工单")
         }
     }
 

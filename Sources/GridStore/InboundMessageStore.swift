@@ -114,7 +114,7 @@ extension SQLStore: InboundMessageStore {
         }
     }
 
-    private static func storedMessages(_ query: SQLSelectBuilder, limit: Int) async throws -> [StoredInboundMessage] {
+    static func storedMessages(_ query: SQLSelectBuilder, limit: Int) async throws -> [StoredInboundMessage] {
         let rows = try await query
             .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
                      "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "reply_url")
@@ -130,6 +130,21 @@ extension SQLStore: InboundMessageStore {
                 attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
                 platformMessageID: try row.decode(column: "platform_message_id"), replyURL: try row.decode(column: "reply_url"))
             return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
+        }
+    }
+
+    /// One stored message by its id.
+    public func storedMessage(id: Int64) async throws -> StoredInboundMessage? {
+        try await database.withConnection { db in
+            try await Self.storedMessages(db.select().from("inbound_messages").where("id", .equal, id), limit: 1).first
+        }
+    }
+
+    /// The stored message a chat reply quotes: the same bot and chat, by the platform's message id.
+    public func storedMessage(botCode: String, chatID: String, platformMessageID: String) async throws -> StoredInboundMessage? {
+        try await database.withConnection { db in
+            try await Self.storedMessages(db.select().from("inbound_messages").where("bot_code", .equal, botCode)
+                .where("chat_id", .equal, chatID).where("platform_message_id", .equal, platformMessageID), limit: 1).first
         }
     }
 

@@ -56,6 +56,27 @@ public struct Migrator: Sendable {
                 .run()
             try await db.create(index: "webhook_signatures_expiry").on("webhook_signatures").column("expires_at").run()
         }),
+        Migration(version: 12, name: "triage", apply: { db, _ in
+            // Messages the parser was unsure of, kept for staff until promoted or dismissed.
+            try await db.create(table: "triage_candidates")
+                .column("message_id", type: .bigint, .primaryKey(autoIncrement: false), .references("inbound_messages", "id"))
+                .column("grid_code", type: .text)
+                .column("building_code", type: .text)
+                .column("guess_intent", type: .text, .notNull)
+                .column("guess_category", type: .text, .notNull)
+                .column("guess_urgency", type: .text, .notNull)
+                .column("report_chance_percent", type: .int, .notNull)
+                .column("reason", type: .text, .notNull)
+                .column("status", type: .text, .notNull)
+                .column("decided_by", type: .text)
+                .column("decided_at", type: .bigint)
+                .column("report_id", type: .bigint)
+                .column("created_at", type: .bigint, .notNull)
+                .run()
+            try await db.create(index: "triage_candidates_open").on("triage_candidates").column("status").column("created_at").run()
+            // A note about a candidate posted to a staff chat, so a reply to it finds the candidate.
+            try await db.alter(table: "outbound_messages").column("triage_message_id", type: .bigint).run()
+        }),
     ]
 
     let database: GridDatabase

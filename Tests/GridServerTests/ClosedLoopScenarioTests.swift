@@ -92,12 +92,17 @@ final class LoopHarness: @unchecked Sendable {
 
     /// The platform id a delivered card got in a chat.
     func cardID(report: Int64, chat: String) async throws -> String? {
+        try await deliveredID(of: "report_id", report, chat: chat)
+    }
+
+    /// The platform id the first delivered message marked `column = value` got in a chat.
+    func deliveredID(of column: String, _ value: Int64, chat: String) async throws -> String? {
         // The application's own sender may be delivering it at the same moment.
         for _ in 0..<200 {
             try await deliver()
             let id = try await services.database.withConnection { db in
                 try await db.select().column("platform_message_id").from("outbound_messages")
-                    .where("report_id", .equal, report).where("chat_id", .equal, chat).where("platform_message_id", .isNot, SQLLiteral.null)
+                    .where(SQLIdentifier(column), .equal, SQLBind(value)).where("chat_id", .equal, chat).where("platform_message_id", .isNot, SQLLiteral.null)
                     .orderBy("id").first(decodingColumn: "platform_message_id", as: String.self)
             }
             if let id { return id }

@@ -110,7 +110,7 @@ import Testing
             try await Self.twoReports(loop, client)
             let admin = Browser(client)
             try await admin.signIn("ADM1", "demo-admin-hx")
-            for path in ["/reports", "/reports?status=all&overdue=1", "/reports/1", "/reports/2", "/dashboard", "/dashboard?from=2026-11-01&to=2026-11-30", "/admin"] {
+            for path in ["/reports", "/reports?status=all&overdue=1", "/reports/1", "/reports/2", "/dashboard", "/dashboard?from=2026-11-01&to=2026-11-30", "/admin", "/triage"] {
                 let page = try await admin.get(path)
                 #expect(page.status == .ok, "\(path) renders")
                 #expect(page.text.hasPrefix("<!doctype html>") && page.text.hasSuffix("</html>\n"), "\(path) is a whole page")

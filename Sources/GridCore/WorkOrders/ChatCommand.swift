@@ -4,6 +4,8 @@ import Foundation
 public enum CommandVerb: String, CaseIterable, Sendable, Hashable {
     case acknowledge, start, resolve, assign, transfer, `return`, verify, close, reopen, merge, split
     case satisfied, dissatisfied, supplement
+    /// 上报 and 忽略: staff turn a message the parser did not take for a report into one, or dismiss it.
+    case promote, dismiss
 }
 
 /// A command found in a chat message: `收到 #12`, `转办 #12 物业 原因…`, `合并 #12 #15`.
@@ -120,7 +122,7 @@ public struct ChatCommandParser: Sendable {
     }
 
     /// Folds full-width ASCII (`＃１２`) to ASCII.
-    static func fold(_ text: String) -> String {
+    public static func fold(_ text: String) -> String {
         String(String.UnicodeScalarView(text.unicodeScalars.map { scalar in
             (0xFF01...0xFF5E).contains(scalar.value) ? Unicode.Scalar(scalar.value - 0xFEE0)! : scalar == "\u{3000}" ? " " : scalar
         }))

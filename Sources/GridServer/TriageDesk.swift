@@ -1,0 +1,258 @@
+import Foundation
+import GridCore
+import GridStore
+import Logging
+
+/// No report lost: what the parser was unsure of is kept for staff, and staff turn any group
+/// message into a report (`上报`, replying to it or to the triage note) or dismiss it (`忽略`).
+///
+/// A kept candidate carries the parser's best guess and why; when a report is likely, the grid's
+/// staff chat gets a note quoting the message with the words to act on it. A promotion goes
+/// through the same intake as any report (routing, card, the reporter told, deadlines), in one
+/// transaction with the staff member's command; a refusal rolls it back and is answered apart.
+public struct TriageDesk: Sendable {
+    let store: SQLStore
+    let parser: MessageParser
+    let replies: ChatReplies
+    let commands: ChatCommandParser
+    let desk: WorkOrderDesk
+    let logger: Logger
+
+    /// A triage note goes to the grid's staff when the model gives a report at least this chance.
+    static let noteChance = 0.3
+
+    public init(store: SQLStore, parser: MessageParser, replies: ChatReplies, commands: ChatCommandParser, desk: WorkOrderDesk, logger: Logger) {
+        self.store = store
+        self.parser = parser
+        self.replies = replies
+        self.commands = commands
+        self.desk = desk
+        self.logger = logger
+    }
+
+    // MARK: Keeping candidates
+
+    /// Finishes a non-report the parser marked for triage: keeps it with its guess and, when a
+    /// report is likely, tells the grid's staff. False when another worker processed it first.
+    func keep(_ stored: StoredInboundMessage, parse: MessageParse, group: ChatGroup?, now: Date) async throws -> Bool {
+        let directory = try await store.directory()
+        let candidate = self.candidate(for: stored, parse: parse, group: group, directory: directory, now: now)
+        let chance = parse.model?.probability(of: .report) ?? 0
+        var notes: [OutboundMessage] = []
+        if chance >= Self.noteChance || parse.model == nil, let text = replies.render(.triageNote, [
+            "sender": stored.message.senderName ?? "群成员", "chat": group?.name ?? "", "text": stored.message.text,
+            "category": candidate.guessCategory.chineseName, "urgency": candidate.guessUrgency.chineseName,
+            "location": Location(building: candidate.buildingCode).chineseDescription,
+        ]) {
+            for chat in directory.staffChats(grid: candidate.gridCode ?? directory.root ?? "") {
+                notes.append(try directory.outbound(text, to: chat, environment: desk.environment))
+            }
+        }
+        let kept = candidate, queued = notes
+        let finished = try await store.withWorkOrders { tx in
+            guard try await tx.claim(stored, intent: parse.intent, at: now) else { return false }
+            try await tx.keepTriage(kept)
+            for (index, note) in queued.enumerated() {
+                try await tx.enqueue(note, dedupeKey: "m\(stored.id).triage.\(index)", triageMessageID: stored.id, at: now)
+            }
+            return true
+        }
+        if finished {
+            logger.info("message kept for triage", metadata: ["message.id": "\(stored.id)", "triage.grid": "\(kept.gridCode ?? "-")", "triage.noted": "\(!queued.isEmpty)"])
+        }
+        return finished
+    }
+
+    /// What the parser makes of a message as a possible report, and where it would go.
+    func candidate(for stored: StoredInboundMessage, parse: MessageParse, group: ChatGroup?, directory: CommunityDirectory, now: Date) -> TriageCandidate {
+        let model = parse.model
+        let category = model?.category ?? parse.category ?? .other
+        let urgency: Urgency = if let model {
+            model.probability(of: .emergency) >= parser.blend.emergencyRaise ? .emergency
+                : model.probability(of: .urgent) > model.probability(of: .normal) ? .urgent : .normal
+        } else {
+            parse.urgency ?? .normal
+        }
+        var location = parser.location(in: stored.message.text)
+        if location.building == nil, group?.kind == .building { location.building = group?.buildingCode }
+        let route = desk.routing(for: location, group: group, category: category, directory: directory)
+        var reason = parse.cues.filter { !$0.negated }.map(\.description).joined(separator: " ")
+        if let model { reason += (reason.isEmpty ? "" : "；") + "模型：上报可能 \(Int((model.probability(of: .report) * 100).rounded()))%" }
+        return TriageCandidate(
+            messageID: stored.id, gridCode: route.grid.isEmpty ? nil : route.grid, buildingCode: location.building, guessIntent: parse.intent,
+            guessCategory: category, guessUrgency: urgency, reportChancePercent: Int(((model?.probability(of: .report) ?? 0) * 100).rounded()),
+            reason: reason.isEmpty ? "没有明确线索" : reason, createdAt: now)
+    }
+
+    // MARK: 上报 and 忽略
+
+    /// Carries out `上报` or `忽略` from a member of staff, or says the message is not one of them.
+    func handle(_ stored: StoredInboundMessage, now: Date) async throws -> CommandOutcome {
+        let message = stored.message
+        guard let command = commands.command(in: message.text), command.verb == .promote || command.verb == .dismiss, command.reportIDs.isEmpty else {
+            return .notACommand
+        }
+        // A resident writing 上报… is describing a problem: it is parsed like any message.
+        guard let person = try await store.person(platform: message.platform, userID: message.senderID), person.role.isStaff else { return .notACommand }
+        let directory = try await store.directory()
+        do {
+            guard [.gridWorker, .gridHead, .buildingHead, .communityAdmin].contains(person.role) else {
+                throw CommandRefusal(nil, "只有网格员、网格长、楼长或社区工作人员可以上报或忽略消息")
+            }
+            guard let target = try await target(of: stored) else {
+                guard command.verb == .promote, !command.note.isEmpty else {
+                    throw CommandRefusal(nil, "请引用要处理的消息（或待甄别提示）再回复「\(command.verb == .promote ? "上报" : "忽略")」")
+                }
+                // 上报 followed by the problem itself: staff filing a report in their own words.
+                var own = stored
+                own.message.text = command.note
+                return try await promote(own, by: person, command: command, commandMessage: stored, directory: directory, now: now)
+            }
+            let candidate = try await store.triageCandidate(messageID: target.id)
+            let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
+            let known = candidate ?? self.candidate(for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
+                                                     group: group, directory: directory, now: now)
+            guard ReportScope.of(person, in: directory).contains(known.assignment(in: directory)) else {
+                throw CommandRefusal(nil, "这条消息不在您负责的范围内")
+            }
+            if command.verb == .promote {
+                return try await promote(target, by: person, command: command, commandMessage: stored, candidate: known, directory: directory, now: now)
+            }
+            return try await dismiss(target, candidate: known, by: person, commandMessage: stored, now: now)
+        } catch let refusal as CommandRefusal {
+            logger.info("triage command refused", metadata: ["command.verb": "\(command.verb.rawValue)", "command.reason": "\(refusal.reason)"])
+            return try await CommandOutcome.refused(stored, refusal.reason, store: store, replies: replies, now: now)
+        }
+    }
+
+    // MARK: The console
+
+    /// What a console action did: done with a line for the page, or refused with the reason.
+    public enum ConsoleResult: Sendable, Equatable {
+        case done(String, reportID: Int64?)
+        case refused(String)
+    }
+
+    /// Promotes a stored message from the console, with the category, urgency and building the
+    /// form chose (nil keeps the guess). `key` is the form's one-time key.
+    public func promote(messageID: Int64, by person: Person, category: ReportCategory?, urgency: Urgency?, building: String?, key: String, now: Date) async throws -> ConsoleResult {
+        guard let target = try await store.storedMessage(id: messageID) else { return .refused("没有这条消息") }
+        let directory = try await store.directory()
+        let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
+        var guess = try await store.triageCandidate(messageID: messageID) ?? candidate(
+            for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
+            group: group, directory: directory, now: now)
+        guard ReportScope.of(person, in: directory).contains(guess.assignment(in: directory)), person.role != .departmentStaff else {
+            return .refused("这条消息不在您负责的范围内")
+        }
+        if let category { guess.guessCategory = category }
+        if let urgency { guess.guessUrgency = urgency }
+        var report = Self.report(from: guess, text: target.message.text, adjustedBy: "", parser: parser)
+        if let building, !building.isEmpty {
+            guard directory.buildingGrids[building] != nil else { return .refused("本社区没有 \(building)号楼") }
+            report.location = Location(building: building, unit: report.location.building == building ? report.location.unit : nil,
+                                       room: report.location.building == building ? report.location.room : nil)
+        }
+        do {
+            let id = try await desk.intake(target, report: report, promotion: WorkOrderDesk.Promotion(consoleKey: key, person: person, candidate: guess), now: now)
+            return id.map { .done("已上报为 #\($0)", reportID: $0) } ?? .refused("这条消息正在处理，请稍后刷新")
+        } catch let refusal as CommandRefusal {
+            return .refused(refusal.reason)
+        }
+    }
+
+    /// Dismisses a candidate from the console.
+    public func dismiss(messageID: Int64, by person: Person, now: Date) async throws -> ConsoleResult {
+        guard let candidate = try await store.triageCandidate(messageID: messageID) else { return .refused("这条消息不在待甄别列表中") }
+        let directory = try await store.directory()
+        guard ReportScope.of(person, in: directory).contains(candidate.assignment(in: directory)), person.role != .departmentStaff else {
+            return .refused("这条消息不在您负责的范围内")
+        }
+        let dismissed = try await store.withWorkOrders { tx in
+            if try await tx.reportID(forMessage: messageID) != nil { return false }
+            return try await tx.decideTriage(messageID: messageID, .dismissed, by: person.code, reportID: nil, at: now)
+        }
+        return dismissed ? .done("已忽略", reportID: nil) : .refused("这条消息已经上报为工单")
+    }
+
+    /// The group message a command quotes, directly or through a triage note; nil when it quotes
+    /// nothing. A quoted report card is refused: that message is a report already.
+    private func target(of stored: StoredInboundMessage) async throws -> StoredInboundMessage? {
+        let message = stored.message
+        guard let quoted = message.quotedMessageID else { return nil }
+        if let original = try await store.storedMessage(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
+            return original
+        }
+        if let id = try await store.triageForNote(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted),
+           let original = try await store.storedMessage(id: id) {
+            return original
+        }
+        if let report = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
+            throw CommandRefusal(report, "这是工单 #\(report) 的卡片，已经是工单")
+        }
+        throw CommandRefusal(nil, "没有找到引用的消息")
+    }
+
+    private func promote(
+        _ target: StoredInboundMessage, by person: Person, command: ChatCommand, commandMessage: StoredInboundMessage,
+        candidate: TriageCandidate? = nil, directory: CommunityDirectory, now: Date
+    ) async throws -> CommandOutcome {
+        let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
+        let guess = candidate ?? self.candidate(
+            for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
+            group: group, directory: directory, now: now)
+        let report = Self.report(from: guess, text: target.message.text, adjustedBy: command.note, parser: parser)
+        let promotion = WorkOrderDesk.Promotion(command: commandMessage, person: person, candidate: guess)
+        guard let id = try await desk.intake(target, report: report, promotion: promotion, now: now) else { return .alreadyProcessed }
+        logger.info("message promoted to a report", metadata: ["message.id": "\(target.id)", "report.id": "\(id)", "person": "\(person.code)"])
+        return .handled
+    }
+
+    private func dismiss(_ target: StoredInboundMessage, candidate: TriageCandidate, by person: Person, commandMessage: StoredInboundMessage, now: Date) async throws -> CommandOutcome {
+        let answer = replies.render(.commandDone, ["done": "已忽略这条消息，不作为工单处理。"]) ?? "已忽略。"
+        var decided = candidate
+        decided.status = .dismissed
+        decided.decidedBy = person.code
+        decided.decidedAt = now
+        let record = decided
+        let finished = try await store.withWorkOrders { tx in
+            guard try await tx.claim(commandMessage, intent: .chat, at: now) else { return false }
+            if let report = try await tx.reportID(forMessage: target.id) { throw CommandRefusal(report, "这条消息已经是工单 #\(report)") }
+            if try await !tx.decideTriage(messageID: target.id, .dismissed, by: person.code, reportID: nil, at: now) {
+                try await tx.recordDecision(record)
+            }
+            try await tx.enqueue(WorkOrderDesk.answer(commandMessage.message, answer), dedupeKey: WorkOrderTransaction.replyKey(commandMessage), at: now)
+            return true
+        }
+        return finished ? .handled : .alreadyProcessed
+    }
+
+    /// The report a promotion makes: the guess, with the category, urgency and place the staff
+    /// member's words name (`上报 紧急 燃气`, `上报 3号楼`).
+    static func report(from guess: TriageCandidate, text: String, adjustedBy note: String, parser: MessageParser) -> NewReport {
+        var category = guess.guessCategory
+        var urgency = guess.guessUrgency
+        var location = parser.location(in: text)
+        if location.building == nil { location.building = guess.buildingCode }
+        if !note.isEmpty {
+            if let named = ReportCategory.allCases.first(where: { note.contains($0.chineseName) }) {
+                category = named
+            } else if let cue = parser.parse(note, groupBuilding: nil).cues.filter({ !$0.negated }).compactMap({ cue -> (ReportCategory, Int)? in
+                if case .category(let found) = cue.feature { return (found, cue.weight) }
+                return nil
+            }).max(by: { $0.1 < $1.1 }) {
+                category = cue.0
+            }
+            if note.contains("一般") || note.contains("不急") {
+                urgency = .normal
+            } else if note.contains("紧急") || note.contains("特急") {
+                urgency = .emergency
+            } else if note.contains("急") {
+                urgency = .urgent
+            }
+            let named = parser.location(in: note)
+            if named.building != nil { location = named }
+        }
+        return NewReport(category: category, urgency: urgency, location: location, confidence: 1, needsTriage: false)
+    }
+}
