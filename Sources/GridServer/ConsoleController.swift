@@ -251,6 +251,8 @@ struct ConsoleController: Sendable {
         var needsReason = false
         var takesNote = false
         var needsOther = false
+        /// A required value in words, with this hint (the new category, urgency or place).
+        var asks: String?
     }
 
     static let actionForms: [ActionForm] = [
@@ -266,12 +268,16 @@ struct ConsoleController: Sendable {
         ActionForm(verb: .merge, label: "合并重复工单", probe: .merge(into: 0), needsOther: true),
         ActionForm(verb: .split, label: "拆分", probe: .split),
         ActionForm(verb: .supplement, label: "补充说明", probe: nil, takesNote: true),
+        ActionForm(verb: .recategorise, label: "更正类别", probe: nil, asks: "新类别，如 燃气"),
+        ActionForm(verb: .reprioritise, label: "更正紧急程度", probe: nil, asks: "紧急 / 较急 / 一般"),
+        ActionForm(verb: .relocate, label: "更正位置", probe: nil, asks: "如 5号楼2单元"),
     ]
 
     static let actionNames: [String: String] = [
         "received": "收到反映", "assign": "派单", "acknowledge": "签收", "start": "开始处置", "resolve": "处置完毕", "transfer": "转办",
         "return": "退回", "verify": "核实", "close": "办结", "reopen": "重新办理", "merge": "合并", "merged_into": "并入", "split": "拆分",
         "rate": "评价", "supplement": "补充", "remind": "提醒", "escalate": "升级", "duplicate": "重复反映", "alert": "紧急通知",
+        "promoted": "上报为工单", "recategorise": "更正类别", "reprioritise": "更正紧急程度", "relocate": "更正位置",
     ]
 
     private func reportPage(_ request: Request, _ staff: Console.Staff, _ order: WorkOrder, done: String? = nil, problem: String? = nil,
@@ -279,7 +285,7 @@ struct ConsoleController: Sendable {
         let directory = staff.directory
         let actor = ReportAccess.actor(staff.person, senderID: "web:\(staff.person.code)", on: directory.assignment(of: order))
         let forms = Self.actionForms.filter { form in
-            guard let probe = form.probe else { return order.status != .merged }
+            guard let probe = form.probe else { return order.status != .merged && (form.asks == nil || order.status.isOpen) }
             return (try? ReportLifecycle.apply(probe, to: order.state, by: actor)) != nil
         }
         let targets = directory.departments.map { ($0.name, "部门 · \($0.name)") } + staff.directory.grids.values.sorted { $0.code < $1.code }.map { ($0.code, "网格 · \($0.name)") }
@@ -320,7 +326,7 @@ struct ConsoleController: Sendable {
             "actions": forms.map { form in
                 [
                     "verb": form.verb.rawValue, "label": form.label, "needsTarget": form.needsTarget, "needsReason": form.needsReason,
-                    "takesNote": form.takesNote, "needsOther": form.needsOther, "targets": Console.options(targets, selected: nil),
+                    "takesNote": form.takesNote, "needsOther": form.needsOther, "asks": form.asks ?? "", "targets": Console.options(targets, selected: nil),
                 ] as [String: Any]
             },
             "noActions": forms.isEmpty, "key": key, "done": done ?? "", "problem": problem ?? "",

@@ -194,7 +194,7 @@ public struct WorkOrderDesk: Sendable {
 
     /// Assigns a report to a route: saves it, starts its deadline stages, puts it on the
     /// timeline and posts the card to the route's chats.
-    private func dispatchOrder(
+    func dispatchOrder(
         _ order: inout WorkOrder, from: ReportStatus, to route: Route, by actor: ActorFields, action: String, note: String?,
         directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date, reassigned: String? = nil
     ) async throws {
@@ -209,25 +209,26 @@ public struct WorkOrderDesk: Sendable {
         try await postCard(order, to: route, directory: directory, tx: tx, keys: &keys, now: now, reassigned: reassigned)
     }
 
-    /// Ends a report's open stages and starts acknowledge and resolve stages from `now` for its
-    /// current assignment.
-    private func startStages(_ order: WorkOrder, endingOpenOnesAs outcome: String, tx: WorkOrderTransaction, now: Date) async throws {
+    /// Ends a report's open stages and starts acknowledge and resolve stages for its current
+    /// assignment, from `start` (by default `now`).
+    func startStages(_ order: WorkOrder, endingOpenOnesAs outcome: String, from start: Date? = nil, tx: WorkOrderTransaction, now: Date) async throws {
         try await tx.endStages(reportID: order.id, outcome: outcome, at: now)
-        let due = deadlines(for: order.urgency, from: now)
+        let start = start ?? now
+        let due = deadlines(for: order.urgency, from: start)
         for (stage, dueAt) in [(DeadlineStage.acknowledge, due.acknowledge), (.resolve, due.resolve)] {
             try await tx.startStage(stage, reportID: order.id, gridCode: order.assigneeGrid ?? "", departmentCode: order.departmentCode,
-                                    start: now, due: dueAt, remindAt: settings.policy.reminder(start: now, due: dueAt))
+                                    start: start, due: dueAt, remindAt: settings.policy.reminder(start: start, due: dueAt))
         }
     }
 
     /// Posts a report's card to a route's chats (by default its current assignee's), with the
-    /// deadlines of stages starting now.
-    private func postCard(
+    /// deadlines of stages starting at `start` (by default now).
+    func postCard(
         _ order: WorkOrder, to route: Route? = nil, directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys,
-        now: Date, reassigned: String?
+        now: Date, stagesFrom start: Date? = nil, reassigned: String?
     ) async throws {
         let route = route ?? self.route(grid: order.assigneeGrid ?? directory.root ?? "", departmentCode: order.departmentCode, directory: directory)
-        let due = deadlines(for: order.urgency, from: now)
+        let due = deadlines(for: order.urgency, from: start ?? now)
         let photos = try await tx.attachments(messageID: order.messageID).count
         guard let card = replies.render(.reportCard, [
             "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
@@ -241,7 +242,7 @@ public struct WorkOrderDesk: Sendable {
     }
 
     /// An emergency also goes at once to the community's staff chat, for the community's head.
-    private func alertCommunity(_ order: WorkOrder, route: Route, directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date) async throws {
+    func alertCommunity(_ order: WorkOrder, route: Route, directory: CommunityDirectory, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date) async throws {
         guard let root = directory.root else { return }
         let leaders = leaderNames(of: .community, grid: root, directory: directory)
         guard let text = replies.render(.reportAlert, [
@@ -497,6 +498,13 @@ public struct WorkOrderDesk: Sendable {
             try await record("supplement", note: text)
             return done("已补充到 #\(id)。")
 
+        case .recategorise, .reprioritise, .relocate:
+            guard person?.role.isStaff == true, actor.isAssignee || actor.supervises else {
+                throw CommandRefusal(id, "只有承办人、网格长或社区工作人员可以更正工单")
+            }
+            guard order.status.isOpen, order.status != .merged else { throw CommandRefusal(id, "#\(id) 当前状态为「\(order.status.chineseName)」，不能更正") }
+            return try await correct(command.verb, &order, note: command.note, by: who, directory: directory, tx: tx, keys: &keys, now: now)
+
         case .promote, .dismiss:
             // Messages, not reports, are promoted or dismissed (TriageDesk).
             throw CommandRefusal(id, "#\(id) 已经是工单")
@@ -550,7 +558,7 @@ public struct WorkOrderDesk: Sendable {
         }
     }
 
-    private func done(_ text: String) -> String {
+    func done(_ text: String) -> String {
         replies.render(.commandDone, ["done": text]) ?? text
     }
 

@@ -177,3 +177,48 @@ extension SQLStore {
         }
     }
 }
+
+/// One decision of staff on what a message is: a promotion, a dismissal or a corrected report.
+public struct CorrectedMessage: Sendable, Equatable {
+    public var messageID: Int64
+    public var text: String
+    public var botCode: String
+    public var chatID: String
+    public var intent: Intent
+    public var category: ReportCategory?
+    public var urgency: Urgency?
+    public var location: Location
+}
+
+extension SQLStore {
+    /// Every message staff decided on, oldest first: promoted and dismissed triage candidates,
+    /// and reports whose category, urgency or place staff corrected, with the label as it stands.
+    public func correctedMessages() async throws -> [CorrectedMessage] {
+        try await database.withConnection { db in
+            var byMessage: [Int64: CorrectedMessage] = [:]
+            func message(_ id: Int64) async throws -> InboundMessage? {
+                try await Self.storedMessages(db.select().from("inbound_messages").where("id", .equal, id), limit: 1).first?.message
+            }
+            let decided = try await db.select().columns(WorkOrderTransaction.triageColumns).from("triage_candidates")
+                .where("status", .notEqual, TriageCandidate.Status.open.rawValue).all().map(WorkOrderTransaction.triageCandidate)
+            for candidate in decided where candidate.status == .dismissed {
+                guard let inbound = try await message(candidate.messageID) else { continue }
+                byMessage[candidate.messageID] = CorrectedMessage(
+                    messageID: candidate.messageID, text: inbound.text, botCode: inbound.botCode, chatID: inbound.chatID,
+                    intent: candidate.guessIntent == .report ? .chat : candidate.guessIntent, category: nil, urgency: nil, location: Location())
+            }
+            var reportIDs = Set(decided.compactMap(\.reportID))
+            let corrected = try await db.select().column("report_id").from("report_events")
+                .where("action", .in, ["recategorise", "reprioritise", "relocate"]).all()
+            for row in corrected { reportIDs.insert(try row.decode(column: "report_id", as: Int64.self)) }
+            let tx = WorkOrderTransaction(db: db)
+            for id in reportIDs.sorted() {
+                guard let order = try await tx.workOrder(id: id, lock: false), let inbound = try await message(order.messageID) else { continue }
+                byMessage[order.messageID] = CorrectedMessage(
+                    messageID: order.messageID, text: order.text, botCode: inbound.botCode, chatID: inbound.chatID, intent: .report,
+                    category: order.category, urgency: order.urgency, location: order.location)
+            }
+            return byMessage.values.sorted { $0.messageID < $1.messageID }
+        }
+    }
+}

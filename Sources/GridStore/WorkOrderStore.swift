@@ -242,6 +242,7 @@ public struct WorkOrderTransaction: Sendable {
     public func save(_ order: WorkOrder, at date: Date) async throws {
         try await db.update("reports")
             .set("status", to: order.status.rawValue)
+            .set("category", to: order.category.rawValue).set("urgency", to: order.urgency.rawValue)
             .set("building", to: Self.optional(order.location.building)).set("unit", to: Self.optional(order.location.unit))
             .set("room", to: Self.optional(order.location.room))
             .set("assignee_grid", to: Self.optional(order.assigneeGrid)).set("department_code", to: Self.optional(order.departmentCode))

@@ -92,7 +92,7 @@ import Testing
             let staffBefore = try await loop.services.store.reportCount()
             try await loop.say(client, "worker01", in: "staff-g01", "3号楼门口的垃圾好几天没人收了")
             #expect(try await loop.newMessages().isEmpty)
-            try await loop.say(client, "worker01", in: "staff-g01", "改类 #1 燃气")
+            try await loop.say(client, "worker01", in: "staff-g01", "催办 #1 快点")
             let unknown = try await loop.newMessages().texts(in: "staff-g01")
             #expect(unknown.count == 1 && unknown.first?.contains("没有看懂") == true, "\(unknown)")
             #expect(try await loop.services.store.reportCount() == staffBefore)

@@ -14,6 +14,33 @@ public struct LabelledMessage: Codable, Sendable {
         case id, text, intent, category, urgency, building, unit, room
         case groupBuilding = "group_building"
     }
+
+    public init(id: String, text: String, groupBuilding: String?, intent: Intent, category: ReportCategory? = nil,
+                urgency: Urgency? = nil, building: String? = nil, unit: String? = nil, room: String? = nil) {
+        self.id = id
+        self.text = text
+        self.groupBuilding = groupBuilding
+        self.intent = intent
+        self.category = category
+        self.urgency = urgency
+        self.building = building
+        self.unit = unit
+        self.room = room
+    }
+
+    /// Every field, nulls written out, in the order of `shared/eval/LABELS.md`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(text, forKey: .text)
+        try container.encode(groupBuilding, forKey: .groupBuilding)
+        try container.encode(intent, forKey: .intent)
+        try container.encode(category, forKey: .category)
+        try container.encode(urgency, forKey: .urgency)
+        try container.encode(building, forKey: .building)
+        try container.encode(unit, forKey: .unit)
+        try container.encode(room, forKey: .room)
+    }
 }
 
 /// Scores parses against labels exactly as `shared/eval/score.py` does.

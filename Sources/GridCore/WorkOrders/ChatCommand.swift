@@ -6,6 +6,8 @@ public enum CommandVerb: String, CaseIterable, Sendable, Hashable {
     case satisfied, dissatisfied, supplement
     /// 上报 and 忽略: staff turn a message the parser did not take for a report into one, or dismiss it.
     case promote, dismiss
+    /// 改类, 改级, 改址: staff correct a report's category, urgency or place.
+    case recategorise, reprioritise, relocate
 }
 
 /// A command found in a chat message: `收到 #12`, `转办 #12 物业 原因…`, `合并 #12 #15`.
