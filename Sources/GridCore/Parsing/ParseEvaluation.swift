@@ -27,20 +27,6 @@ public struct LabelledMessage: Codable, Sendable {
         self.unit = unit
         self.room = room
     }
-
-    /// Every field, nulls written out, in the order of `shared/eval/LABELS.md`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(id, forKey: .id)
-        try container.encode(text, forKey: .text)
-        try container.encode(groupBuilding, forKey: .groupBuilding)
-        try container.encode(intent, forKey: .intent)
-        try container.encode(category, forKey: .category)
-        try container.encode(urgency, forKey: .urgency)
-        try container.encode(building, forKey: .building)
-        try container.encode(unit, forKey: .unit)
-        try container.encode(room, forKey: .room)
-    }
 }
 
 /// Scores parses against labels exactly as `shared/eval/score.py` does.
