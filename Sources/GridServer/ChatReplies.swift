@@ -62,6 +62,7 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     case commandRefused = "chat/command_refused"
     case commandUnknown = "chat/command_unknown"
     case triageNote = "chat/triage_note"
+    case triageReminder = "chat/triage_reminder"
     case groupBound = "chat/group_bound"
     case bindRefused = "chat/bind_refused"
     case taskPosted = "chat/task_posted"

@@ -6,7 +6,8 @@ import ServiceLifecycle
 
 /// Watches the deadline stages of open reports: reminds the assignee before a deadline and,
 /// once it has passed, escalates one level at a time (grid worker → grid head → community →
-/// street), each step on the report's timeline.
+/// street), each step on the report's timeline. It also reminds a grid's staff, once, of a
+/// triage candidate nobody decided on within an hour of working time.
 ///
 /// Everything it needs is in the database (`report_stages.next_check_at`), so it survives
 /// restarts: after downtime it catches up on what fell due. Each check claims its stage in a
@@ -19,6 +20,7 @@ public final class DeadlineWatcher: Service, Sendable {
     let now: @Sendable () -> Date
     let pollInterval: Duration
     let onMessagesQueued: @Sendable () -> Void
+    let triage: TriageDesk
     private let loop = WorkLoop()
 
     public init(
@@ -31,6 +33,7 @@ public final class DeadlineWatcher: Service, Sendable {
         self.now = now
         self.pollInterval = pollInterval
         self.onMessagesQueued = onMessagesQueued
+        self.triage = TriageDesk(store: store, parser: desk.parser, replies: desk.replies, commands: desk.commands, desk: desk, logger: logger)
     }
 
     public func run() async throws {
@@ -51,7 +54,16 @@ public final class DeadlineWatcher: Service, Sendable {
             let progressed = try await desk.checkStages(due.map(\.id), now: moment)
             steps += progressed
             if progressed > 0 { onMessagesQueued() }
-            if due.count < batchSize || progressed == 0 { return steps }
+            if due.count < batchSize || progressed == 0 { break }
+        }
+        // Triage candidates nobody decided on within an hour of working time.
+        while true {
+            let moment = now()
+            let due = try await store.dueTriageReminders(now: moment, limit: batchSize)
+            let reminded = try await triage.remind(due, now: moment)
+            steps += reminded
+            if reminded > 0 { onMessagesQueued() }
+            if due.count < batchSize || reminded == 0 { return steps }
         }
     }
 }

@@ -36,7 +36,7 @@ public struct TriageDesk: Sendable {
     /// report is likely, tells the grid's staff. False when another worker processed it first.
     func keep(_ stored: StoredInboundMessage, parse: MessageParse, group: ChatGroup?, now: Date) async throws -> Bool {
         let directory = try await store.directory()
-        let candidate = self.candidate(for: stored, parse: parse, group: group, directory: directory, now: now)
+        var candidate = self.candidate(for: stored, parse: parse, group: group, directory: directory, now: now)
         let chance = parse.model?.probability(of: .report) ?? 0
         var notes: [OutboundMessage] = []
         if chance >= Self.noteChance || parse.model == nil, let text = replies.render(.triageNote, [
@@ -48,6 +48,8 @@ public struct TriageDesk: Sendable {
                 notes.append(try directory.outbound(text, to: chat, environment: desk.environment))
             }
         }
+        // Noted candidates nobody acts on within an hour of working time are reminded once.
+        if !notes.isEmpty { candidate.remindAt = desk.settings.calendar.adding(workingTime: 3600, to: now) }
         let kept = candidate, queued = notes
         let finished = try await store.withWorkOrders { tx in
             guard try await tx.claim(stored, intent: parse.intent, at: now) else { return false }
@@ -82,6 +84,30 @@ public struct TriageDesk: Sendable {
             messageID: stored.id, gridCode: route.grid.isEmpty ? nil : route.grid, buildingCode: location.building, guessIntent: parse.intent,
             guessCategory: category, guessUrgency: urgency, reportChancePercent: Int(((model?.probability(of: .report) ?? 0) * 100).rounded()),
             reason: reason.isEmpty ? "没有明确线索" : reason, createdAt: now)
+    }
+
+    /// Reminds the grid's staff, once, of candidates nobody decided on in time; returns how many.
+    public func remind(_ messageIDs: [Int64], now: Date) async throws -> Int {
+        let directory = try await store.directory()
+        var reminded = 0
+        for id in messageIDs {
+            guard let candidate = try await store.triageCandidate(messageID: id), let stored = try await store.storedMessage(id: id),
+                  let text = replies.render(.triageReminder, [
+                      "sender": stored.message.senderName ?? "群成员", "text": stored.message.text,
+                      "since": replies.clockTime(candidate.createdAt, relativeTo: now),
+                  ])
+            else { continue }
+            let notes = try directory.staffChats(grid: candidate.gridCode ?? directory.root ?? "").map { try directory.outbound(text, to: $0, environment: desk.environment) }
+            let sent = try await store.withWorkOrders { tx in
+                guard try await tx.claimTriageReminder(messageID: id, at: now) else { return false }
+                for (index, note) in notes.enumerated() {
+                    try await tx.enqueue(note, dedupeKey: "m\(id).triage-reminder.\(index)", triageMessageID: id, at: now)
+                }
+                return true
+            }
+            if sent { reminded += 1 }
+        }
+        return reminded
     }
 
     // MARK: 上报 and 忽略

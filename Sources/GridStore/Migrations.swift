@@ -72,7 +72,11 @@ public struct Migrator: Sendable {
                 .column("decided_at", type: .bigint)
                 .column("report_id", type: .bigint)
                 .column("created_at", type: .bigint, .notNull)
+                // When staff are reminded of a candidate nobody acted on (once), and when they were.
+                .column("remind_at", type: .bigint)
+                .column("reminded_at", type: .bigint)
                 .run()
+            try await db.create(index: "triage_candidates_reminders").on("triage_candidates").column("reminded_at").column("remind_at").run()
             try await db.create(index: "triage_candidates_open").on("triage_candidates").column("status").column("created_at").run()
             // A note about a candidate posted to a staff chat, so a reply to it finds the candidate.
             try await db.alter(table: "outbound_messages").column("triage_message_id", type: .bigint).run()

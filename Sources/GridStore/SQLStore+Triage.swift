@@ -25,11 +25,13 @@ public struct TriageCandidate: Sendable, Equatable {
     public var decidedAt: Date?
     public var reportID: Int64?
     public var createdAt: Date
+    /// When staff are reminded if nobody has decided by then (nil: no reminder).
+    public var remindAt: Date?
 
     public init(
         messageID: Int64, gridCode: String?, buildingCode: String?, guessIntent: Intent, guessCategory: ReportCategory,
         guessUrgency: Urgency, reportChancePercent: Int, reason: String, status: Status = .open, decidedBy: String? = nil,
-        decidedAt: Date? = nil, reportID: Int64? = nil, createdAt: Date
+        decidedAt: Date? = nil, reportID: Int64? = nil, createdAt: Date, remindAt: Date? = nil
     ) {
         self.messageID = messageID
         self.gridCode = gridCode
@@ -44,6 +46,7 @@ public struct TriageCandidate: Sendable, Equatable {
         self.decidedAt = decidedAt
         self.reportID = reportID
         self.createdAt = createdAt
+        self.remindAt = remindAt
     }
 
     /// Where it would be handled, for the scope rules of reports.
@@ -62,7 +65,7 @@ public struct TriageEntry: Sendable, Equatable {
 extension WorkOrderTransaction {
     static let triageColumns = [
         "message_id", "grid_code", "building_code", "guess_intent", "guess_category", "guess_urgency", "report_chance_percent",
-        "reason", "status", "decided_by", "decided_at", "report_id", "created_at",
+        "reason", "status", "decided_by", "decided_at", "report_id", "created_at", "remind_at",
     ]
 
     /// Keeps a candidate (once per message).
@@ -73,7 +76,7 @@ extension WorkOrderTransaction {
                 SQLBind(candidate.guessIntent.rawValue), SQLBind(candidate.guessCategory.rawValue), SQLBind(candidate.guessUrgency.rawValue),
                 SQLBind(candidate.reportChancePercent), SQLBind(candidate.reason), SQLBind(candidate.status.rawValue),
                 Self.optional(candidate.decidedBy), Self.optional(candidate.decidedAt.map(Self.ms)), Self.optional(candidate.reportID),
-                SQLBind(Self.ms(candidate.createdAt)))
+                SQLBind(Self.ms(candidate.createdAt)), Self.optional(candidate.remindAt.map(Self.ms)))
             .ignoringConflicts(with: ["message_id"])
             .run()
     }
@@ -129,7 +132,17 @@ extension WorkOrderTransaction {
             reportChancePercent: try row.decode(column: "report_chance_percent"), reason: try row.decode(column: "reason"),
             status: try decoded("status", as: TriageCandidate.Status.self), decidedBy: try row.decode(column: "decided_by"),
             decidedAt: try row.decode(column: "decided_at", as: Int64?.self).map(SQLStore.date), reportID: try row.decode(column: "report_id"),
-            createdAt: SQLStore.date(try row.decode(column: "created_at")))
+            createdAt: SQLStore.date(try row.decode(column: "created_at")),
+            remindAt: try row.decode(column: "remind_at", as: Int64?.self).map(SQLStore.date))
+    }
+
+    /// Claims an open candidate's reminder; false when it was decided or reminded already.
+    public func claimTriageReminder(messageID: Int64, at date: Date) async throws -> Bool {
+        let rows = try await db.update("triage_candidates").set("reminded_at", to: Self.ms(date))
+            .where("message_id", .equal, messageID).where("status", .equal, TriageCandidate.Status.open.rawValue)
+            .where("reminded_at", .is, SQLLiteral.null).where("remind_at", .lessThanOrEqual, Self.ms(date))
+            .returning("message_id").all()
+        return !rows.isEmpty
     }
 }
 
@@ -141,6 +154,16 @@ extension SQLStore {
                 .where("bot_code", .equal, botCode).where("chat_id", .equal, chatID)
                 .where("platform_message_id", .equal, platformMessageID).where("triage_message_id", .isNot, SQLLiteral.null)
                 .limit(1).first(decodingColumn: "triage_message_id", as: Int64.self)
+        }
+    }
+
+    /// Open candidates whose reminder is due and not sent, oldest first.
+    public func dueTriageReminders(now: Date, limit: Int) async throws -> [Int64] {
+        try await database.withConnection { db in
+            try await db.select().column("message_id").from("triage_candidates")
+                .where("reminded_at", .is, SQLLiteral.null).where("remind_at", .lessThanOrEqual, Self.milliseconds(now))
+                .where("status", .equal, TriageCandidate.Status.open.rawValue)
+                .orderBy("remind_at").limit(limit).all(decodingColumn: "message_id", as: Int64.self)
         }
     }
 

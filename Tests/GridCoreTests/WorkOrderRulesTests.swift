@@ -7,10 +7,10 @@ import Testing
 
     static func day(_ text: String) -> CalendarDay { CalendarDay(text)! }
 
-    static func beijing(_ year: Int, _ month: Int, _ day: Int, _ hour: Int) -> Date {
+    static func beijing(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = .shanghai
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour))!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
     }
 
     @Test(arguments: [
@@ -35,6 +35,18 @@ import Testing
         #expect(Self.day("2026-11-21").weekday == 6)
         #expect(Self.day("2000-02-29").adding(days: 1) == Self.day("2000-03-01"))
         #expect(CalendarDay(ordinal: Self.day("1969-12-31").ordinal) == Self.day("1969-12-31"))
+    }
+
+    @Test func workingTimeCountsOfficeHoursOfWorkingDaysOnly() {
+        // Within the day: an hour later.
+        #expect(Self.calendar.adding(workingTime: 3600, to: Self.beijing(2026, 11, 18, 10)) == Self.beijing(2026, 11, 18, 11))
+        // Friday 17:00: half an hour left that day, the rest from Monday 08:30.
+        #expect(Self.calendar.adding(workingTime: 3600, to: Self.beijing(2026, 11, 20, 17)) == Self.beijing(2026, 11, 23, 9))
+        // At night and on a Saturday: from the next working morning.
+        #expect(Self.calendar.adding(workingTime: 3600, to: Self.beijing(2026, 11, 18, 22)) == Self.beijing(2026, 11, 19, 9, 30))
+        #expect(Self.calendar.adding(workingTime: 3600, to: Self.beijing(2026, 11, 21, 10)) == Self.beijing(2026, 11, 23, 9, 30))
+        // National Day: from the 8th.
+        #expect(Self.calendar.adding(workingTime: 3600, to: Self.beijing(2026, 10, 1, 10)) == Self.beijing(2026, 10, 8, 9, 30))
     }
 
     @Test func workingDaysSkipHolidaysAndKeepTheClockTime() {

@@ -106,6 +106,33 @@ import Testing
 }
 
 extension TriageScenarioTests {
+    /// A noted candidate nobody decides on within an hour of working time is reminded once.
+    @Test(arguments: TestBackend.allCases)
+    func anUndecidedCandidateIsRemindedOnce(backend: TestBackend) async throws {
+        let loop = try await LoopHarness(backend)
+        try await loop.run { loop, client in
+            try await loop.say(client, Self.resident, in: "building-3", "电梯那个事", name: "王芳")
+            let waiting = try #require(try await loop.lastMessage())
+            try await loop.say(client, Self.resident, in: "building-3", "水管那个事", name: "王芳")
+            let decided = try #require(try await loop.lastMessage())
+            #expect(try await loop.newMessages().texts(in: "staff-g01").count == 2, "two notes")
+            try await loop.say(client, "worker01", in: "building-3", "忽略", quoting: decided.message.platformMessageID)
+            _ = try await loop.newMessages()
+
+            loop.clock.advance(50 * 60)
+            try await loop.watcher.checkDue()
+            #expect(try await loop.newMessages().texts(in: "staff-g01").isEmpty, "not yet an hour")
+            loop.clock.advance(11 * 60)
+            try await loop.watcher.checkDue()
+            let reminders = try await loop.newMessages().texts(in: "staff-g01")
+            #expect(reminders.count == 1 && reminders.first?.contains("待甄别提醒") == true && reminders.first?.contains("电梯那个事") == true, "\(reminders)")
+            loop.clock.advance(3 * 3600)
+            try await loop.watcher.checkDue()
+            #expect(try await loop.newMessages().texts(in: "staff-g01").isEmpty, "reminded once")
+            #expect(try await loop.services.store.triageCandidate(messageID: waiting.id)?.status == .open)
+        }
+    }
+
     /// The console's triage list is scoped like the queue and has the chat's two buttons.
     @Test(arguments: TestBackend.allCases)
     func theConsoleListsCandidatesInScopeAndPromotesOrDismisses(backend: TestBackend) async throws {

@@ -112,6 +112,32 @@ public struct WorkingCalendar: Sendable {
         }
         return moment
     }
+
+    /// The moment `interval` of working time after `start`, counting only the office hours of
+    /// working days (from `opens` to `closes`, seconds after midnight in the community's zone):
+    /// an hour from 17:00 on a Friday ends at 09:00 on Monday.
+    public func adding(workingTime interval: TimeInterval, to start: Date, opens: TimeInterval = 8.5 * 3600, closes: TimeInterval = 17.5 * 3600) -> Date {
+        var moment = start
+        var remaining = max(0, interval)
+        // A bounded walk: a year of days at most, whatever the calendar says.
+        for _ in 0..<400 {
+            let today = day(of: moment)
+            let midnight = today.start(in: timeZone)
+            let clock = moment.timeIntervalSince(midnight)
+            guard isWorkingDay(today), clock < closes else {
+                var next = today.adding(days: 1)
+                while !isWorkingDay(next), next.ordinal < today.ordinal + 400 { next = next.adding(days: 1) }
+                moment = next.start(in: timeZone).addingTimeInterval(opens)
+                continue
+            }
+            if clock < opens { moment = midnight.addingTimeInterval(opens) }
+            let open = midnight.addingTimeInterval(closes).timeIntervalSince(moment)
+            if remaining <= open { return moment.addingTimeInterval(remaining) }
+            remaining -= open
+            moment = midnight.addingTimeInterval(closes)
+        }
+        return moment.addingTimeInterval(remaining)
+    }
 }
 
 extension TimeZone {
