@@ -63,6 +63,7 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     case commandUnknown = "chat/command_unknown"
     case triageNote = "chat/triage_note"
     case triageReminder = "chat/triage_reminder"
+    case noticeAnswer = "chat/notice_answer"
     case groupBound = "chat/group_bound"
     case bindRefused = "chat/bind_refused"
     case taskPosted = "chat/task_posted"

@@ -17,6 +17,7 @@ public final class MessageProcessor: Service, Sendable {
     let desk: WorkOrderDesk
     let points: PointsDesk
     let triage: TriageDesk
+    let notices: NoticeBoard
     let logger: Logger
     let now: @Sendable () -> Date
     let pollInterval: Duration
@@ -36,6 +37,7 @@ public final class MessageProcessor: Service, Sendable {
         self.desk = desk
         self.points = points
         self.triage = TriageDesk(store: store, parser: parser, replies: replies, commands: desk.commands, desk: desk, logger: logger)
+        self.notices = NoticeBoard(store: store, replies: replies)
         self.logger = logger
         self.now = now
         self.pollInterval = pollInterval
@@ -109,6 +111,14 @@ public final class MessageProcessor: Service, Sendable {
             // are recorded as such and left alone.
             if parse.needsTriage, parse.intent != .spam, sender?.role.isStaff != true {
                 guard try await triage.keep(stored, parse: parse, group: group, now: moment) else { return false }
+                onReplyQueued()
+                return true
+            }
+            if parse.intent == .notice, NoticeBoard.isStaffNotice(stored.message.text, from: sender) {
+                return try await notices.remember(stored, now: moment)
+            }
+            if parse.intent == .question, let answer = try await notices.answer(to: stored.message, now: moment) {
+                guard try await store.finishProcessing(of: stored, intent: .question, at: moment, reply: answer) else { return false }
                 onReplyQueued()
                 return true
             }

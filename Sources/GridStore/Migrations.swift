@@ -81,6 +81,19 @@ public struct Migrator: Sendable {
             // A note about a candidate posted to a staff chat, so a reply to it finds the candidate.
             try await db.alter(table: "outbound_messages").column("triage_message_id", type: .bigint).run()
         }),
+        Migration(version: 13, name: "notices", apply: { db, _ in
+            // Staff notices remembered for their validity, to answer residents' questions with.
+            try await db.create(table: "notices")
+                .column("message_id", type: .bigint, .primaryKey(autoIncrement: false), .references("inbound_messages", "id"))
+                .column("bot_code", type: .text, .notNull)
+                .column("chat_id", type: .text, .notNull)
+                .column("topics", type: .text, .notNull)
+                .column("text", type: .text, .notNull)
+                .column("posted_at", type: .bigint, .notNull)
+                .column("valid_until", type: .bigint, .notNull)
+                .run()
+            try await db.create(index: "notices_current").on("notices").column("bot_code").column("chat_id").column("valid_until").run()
+        }),
     ]
 
     let database: GridDatabase
