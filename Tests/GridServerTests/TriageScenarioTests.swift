@@ -175,6 +175,14 @@ extension TriageScenarioTests {
             let again = try await worker.post("/triage/\(first.id)", form: ["action": "promote", "key": key], csrf: csrf)
             #expect(again.status == .conflict && again.text.contains("已经是工单"))
 
+            // The report page corrects it as 改类 does in chat.
+            let reportPage = try await worker.get("/reports/1")
+            #expect(reportPage.text.contains("更正类别") && reportPage.text.contains("更正位置"))
+            let corrected = try await worker.post("/reports/1/actions", form: ["verb": "recategorise", "key": "correct-key-000000001", "note": "燃气"], csrf: csrf)
+            #expect(corrected.status == .seeOther, "\(corrected.text.prefix(300))")
+            #expect(try await loop.services.store.workOrder(id: 1)?.category == .gas)
+            #expect(try await loop.timeline(1).contains("recategorise"))
+
             let dismissed = try await worker.post("/triage/\(second.id)", form: ["action": "dismiss"], csrf: csrf)
             #expect(dismissed.status == .seeOther)
             #expect(try await loop.services.store.triageCandidate(messageID: second.id)?.status == .dismissed)
