@@ -173,7 +173,7 @@ public struct TriageDesk: Sendable {
         }
         if let category { guess.guessCategory = category }
         if let urgency { guess.guessUrgency = urgency }
-        var report = Self.report(from: guess, text: target.message.text, adjustedBy: "", parser: parser)
+        var report = self.report(from: guess, text: target.message.text, adjustedBy: "")
         if let building, !building.isEmpty {
             guard directory.buildingGrids[building] != nil else { return .refused("本社区没有 \(building)号楼") }
             report.location = Location(building: building, unit: report.location.building == building ? report.location.unit : nil,
@@ -227,7 +227,7 @@ public struct TriageDesk: Sendable {
         let guess = candidate ?? self.candidate(
             for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
             group: group, directory: directory, now: now)
-        let report = Self.report(from: guess, text: target.message.text, adjustedBy: command.note, parser: parser)
+        let report = self.report(from: guess, text: target.message.text, adjustedBy: command.note)
         let promotion = WorkOrderDesk.Promotion(command: commandMessage, person: person, candidate: guess)
         guard let id = try await desk.intake(target, report: report, promotion: promotion, now: now) else { return .alreadyProcessed }
         logger.info("message promoted to a report", metadata: ["message.id": "\(target.id)", "report.id": "\(id)", "person": "\(person.code)"])
@@ -254,28 +254,15 @@ public struct TriageDesk: Sendable {
     }
 
     /// The report a promotion makes: the guess, with the category, urgency and place the staff
-    /// member's words name (`上报 紧急 燃气`, `上报 3号楼`).
-    static func report(from guess: TriageCandidate, text: String, adjustedBy note: String, parser: MessageParser) -> NewReport {
-        var category = guess.guessCategory
-        var urgency = guess.guessUrgency
+    /// member's words name (`上报 紧急 燃气`, `上报 3号楼`), read as `改类`, `改级` and `改址` read them.
+    func report(from guess: TriageCandidate, text: String, adjustedBy note: String) -> NewReport {
         var location = parser.location(in: text)
         if location.building == nil { location.building = guess.buildingCode }
+        var category = guess.guessCategory
+        var urgency = guess.guessUrgency
         if !note.isEmpty {
-            if let named = ReportCategory.allCases.first(where: { note.contains($0.chineseName) }) {
-                category = named
-            } else if let cue = parser.parse(note, groupBuilding: nil).cues.filter({ !$0.negated }).compactMap({ cue -> (ReportCategory, Int)? in
-                if case .category(let found) = cue.feature { return (found, cue.weight) }
-                return nil
-            }).max(by: { $0.1 < $1.1 }) {
-                category = cue.0
-            }
-            if note.contains("一般") || note.contains("不急") {
-                urgency = .normal
-            } else if note.contains("紧急") || note.contains("特急") {
-                urgency = .emergency
-            } else if note.contains("急") {
-                urgency = .urgent
-            }
+            category = desk.category(named: note) ?? category
+            urgency = WorkOrderDesk.urgency(named: note) ?? urgency
             let named = parser.location(in: note)
             if named.building != nil { location = named }
         }
