@@ -36,6 +36,13 @@ public struct AppConfiguration: Sendable {
     /// `--session-lifetime` / `GRIDBOT_SESSION_LIFETIME`: how long a web sign-in lasts (m, h or
     /// d). Default `12h`: a shift at the counter or the office.
     public var sessionLifetime: TimeInterval = 12 * 3600
+    /// `--public-url` / `GRIDBOT_PUBLIC_URL`: the address people reach the service at
+    /// (`https://grid.example.org`), for links GridBot writes such as Open311's discovery; nil
+    /// builds them from the request.
+    public var publicURL: String?
+    /// `--metrics-token` / `GRIDBOT_METRICS_TOKEN`: when set, `/metrics` answers only a request
+    /// with `Authorization: Bearer <token>`.
+    public var metricsToken: String?
 
     public init() {}
 
@@ -51,6 +58,8 @@ public struct AppConfiguration: Sendable {
         case calendar
         case duplicateWindow = "duplicate-window"
         case sessionLifetime = "session-lifetime"
+        case publicURL = "public-url"
+        case metricsToken = "metrics-token"
 
         /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
         public var environmentName: String {
@@ -119,6 +128,18 @@ public struct AppConfiguration: Sendable {
                 throw fail("'\(text)' is not a duration from 1m to 30d, such as 12h")
             }
             sessionLifetime = TimeInterval(seconds)
+        case .publicURL:
+            var trimmed = text.trimmingCharacters(in: .whitespaces)
+            while trimmed.hasSuffix("/") { trimmed.removeLast() }
+            guard let url = URL(string: trimmed), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host?.isEmpty == false,
+                  url.query == nil, url.fragment == nil, url.user == nil
+            else { throw fail("'\(text)' is not a base URL such as https://grid.example.org") }
+            publicURL = trimmed
+        case .metricsToken:
+            guard text.count >= 16, text.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                throw fail("the metrics token must be at least 16 visible ASCII characters")
+            }
+            metricsToken = text
         }
     }
 }

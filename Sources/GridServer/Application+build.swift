@@ -123,9 +123,10 @@ public func routeDescriptions(_ services: GridBotServices) -> [String] {
 func buildRouter(_ services: GridBotServices) -> (router: Router<BasicRequestContext>, workers: [any Service]) {
     let router = Router(context: BasicRequestContext.self)
     let metrics = GridMetrics()
+    router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
     router.add(middleware: ErrorMiddleware(logger: services.logger))
-    MetricsController(metrics: metrics, store: services.store, now: services.now).addRoutes(to: router)
+    MetricsController(metrics: metrics, store: services.store, now: services.now, token: services.configuration.metricsToken).addRoutes(to: router)
     do {
         OpenAPIController(document: try OpenAPIController.document()).addRoutes(to: router)
     } catch {
@@ -149,7 +150,8 @@ func buildRouter(_ services: GridBotServices) -> (router: Router<BasicRequestCon
     ConsoleController(console: console, desk: services.desk, onQueued: outbound.notify).addRoutes(to: router)
     TriageController(console: console, triage: services.triageDesk, onQueued: outbound.notify).addRoutes(to: router)
     AdminController(console: console, tasks: tasks).addRoutes(to: router)
-    Open311Controller(store: services.store, desk: services.desk, parser: services.parser, now: services.now, onQueued: outbound.notify)
+    Open311Controller(store: services.store, desk: services.desk, parser: services.parser, now: services.now, onQueued: outbound.notify,
+                      publicURL: services.configuration.publicURL)
         .addRoutes(to: router)
     let expiry = VoucherExpiryWatcher(points: services.pointsDesk, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
     WebhookController(store: services.store, logger: services.logger, now: services.now, onStored: processor.notify, metrics: metrics).addRoutes(to: router)

@@ -1,4 +1,5 @@
 import Hummingbird
+import HTTPTypes
 import Logging
 import NIOHTTP1
 
@@ -32,5 +33,20 @@ struct ErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             ])
             throw HTTPError(.internalServerError, message: "internal error")
         }
+    }
+}
+
+/// Headers every answer carries, errors included: `X-Content-Type-Options: nosniff`, so a JSON
+/// error that echoes input is never read by a browser as HTML or script.
+struct SecurityHeadersMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let error as any HTTPResponseError {
+            response = try error.response(from: request, context: context)
+        }
+        response.headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return response
     }
 }

@@ -72,8 +72,19 @@ struct MetricsController: Sendable {
     let store: SQLStore
     let now: @Sendable () -> Date
 
+    /// When set, the bearer token a scrape must present.
+    var token: String? = nil
+
     func addRoutes(to router: Router<some RequestContext>) {
-        router.get("/metrics") { _, _ in
+        router.get("/metrics") { request, _ in
+            if let token {
+                let presented = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil } ?? ""
+                // Compared in constant time, so the answer's timing tells nothing of the token.
+                let matches = presented.utf8.count == token.utf8.count && zip(presented.utf8, token.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+                guard matches else {
+                    throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""], message: "/metrics needs 'Authorization: Bearer <token>'")
+                }
+            }
             let text = metrics.exposition(try await store.operationalFigures(now: now()))
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))

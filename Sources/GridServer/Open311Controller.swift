@@ -47,6 +47,9 @@ struct Open311Controller: Sendable {
     let parser: MessageParser
     let now: @Sendable () -> Date
     let onQueued: @Sendable () -> Void
+    /// The configured public address (`--public-url`) the discovery document names; nil names
+    /// the request's own host.
+    var publicURL: String? = nil
 
     static let base = "/open311/v2"
     static let botCode = "open311"
@@ -137,13 +140,14 @@ struct Open311Controller: Sendable {
     private func discovery(_ request: Request) -> Open311Node {
         let host = request.head.authority ?? "localhost"
         let scheme = WebSessions.isSecure(request) ? "https" : "http"
+        let root = publicURL ?? "\(scheme)://\(host)"
         return .object([
             ("changeset", .text("2026-11-21T00:00:00+08:00")),
             ("contact", .text("社区网格服务中心，通过 GridBot 社区群反映问题")),
             ("key_service", .text("API keys are issued by the community admin: gridbot accounts token PERSON")),
             ("endpoints", .list(item: "endpoint", [.object([
                 ("specification", .text("http://wiki.open311.org/GeoReport_v2")),
-                ("url", .text("\(scheme)://\(host)\(Self.base)")),
+                ("url", .text("\(root)\(Self.base)")),
                 ("changeset", .text("2026-11-21T00:00:00+08:00")),
                 ("type", .text("production")),
                 ("formats", .list(item: "format", [.text("text/xml"), .text("application/json")])),

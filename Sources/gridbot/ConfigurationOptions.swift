@@ -35,6 +35,12 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("session-lifetime"), help: "How long a web sign-in lasts, e.g. 12h (GRIDBOT_SESSION_LIFETIME; default 12h).")
     var sessionLifetime: String?
 
+    @Option(name: .customLong("public-url"), help: "The address people reach GridBot at, e.g. https://grid.example.org (GRIDBOT_PUBLIC_URL; default: from each request).")
+    var publicURL: String?
+
+    @Option(name: .customLong("metrics-token"), help: "A token /metrics requires as 'Authorization: Bearer …' (GRIDBOT_METRICS_TOKEN; default: none).")
+    var metricsToken: String?
+
     /// Resolves flags over the environment over defaults, or exits with the key at fault.
     func resolve() throws -> AppConfiguration {
         var flags: [AppConfiguration.Key: String] = [:]
@@ -48,6 +54,8 @@ struct ConfigurationOptions: ParsableArguments {
         flags[.calendar] = calendar
         flags[.duplicateWindow] = duplicateWindow
         flags[.sessionLifetime] = sessionLifetime
+        flags[.publicURL] = publicURL
+        flags[.metricsToken] = metricsToken
         do {
             return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {

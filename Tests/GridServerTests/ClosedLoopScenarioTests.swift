@@ -29,12 +29,14 @@ final class LoopHarness: @unchecked Sendable {
         return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
     }
 
-    init(_ backend: TestBackend, at start: Date = LoopHarness.beijing(2026, 11, 18, 10)) async throws {
+    init(_ backend: TestBackend, at start: Date = LoopHarness.beijing(2026, 11, 18, 10),
+         configure: (inout AppConfiguration) -> Void = { _ in }) async throws {
         clock = ManualClock(start)
         var configuration = AppConfiguration()
         configuration.database = try await backend.makeLocation()
         configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
         configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path
+        configure(&configuration)
         var services = try await prepareServices(configuration, logger: Logger(label: "test"))
         services.now = clock.now
         services.chatSender = recorder

@@ -104,6 +104,35 @@ import Testing
         }
     }
 
+    /// `--metrics-token` guards `/metrics`, `--public-url` names Open311's endpoint (not the
+    /// request's Host header), and every answer, errors included, says `nosniff`.
+    @Test func metricsTokenPublicURLAndNosniff() async throws {
+        let loop = try await LoopHarness(.sqlite) { configuration in
+            configuration.metricsToken = "scrape-token-0123456789"
+            configuration.publicURL = "https://grid.example.org"
+        }
+        try await loop.run { _, client in
+            let anonymous = try await client.execute(uri: "/metrics", method: .get)
+            #expect(anonymous.status == .unauthorized && anonymous.headers[.wwwAuthenticate]?.hasPrefix("Bearer") == true)
+            #expect(try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token-0123456788"]).status == .unauthorized)
+            let scraped = try await client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token-0123456789"])
+            #expect(scraped.status == .ok && scraped.text.contains("gridbot_http_requests_total"))
+
+            let discovery = try await client.execute(uri: "/open311/v2/discovery.json", method: .get)
+            #expect(discovery.text.contains(#""url":"https://grid.example.org/open311/v2""#), "\(discovery.text)")
+
+            let error = try await client.execute(uri: "/open311/v2/requests/<script>.json", method: .get)
+            #expect(error.status.code >= 400 && error.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+            let page = try await client.execute(uri: "/login", method: .get)
+            #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
+        }
+        var configuration = AppConfiguration()
+        #expect(throws: ConfigurationError.self) { configuration = try AppConfiguration.resolve(flags: [.metricsToken: "short"], environment: [:]) }
+        #expect(throws: ConfigurationError.self) { configuration = try AppConfiguration.resolve(flags: [.publicURL: "ftp://x"], environment: [:]) }
+        configuration = try AppConfiguration.resolve(flags: [:], environment: ["GRIDBOT_PUBLIC_URL": "https://grid.example.org/"])
+        #expect(configuration.publicURL == "https://grid.example.org")
+    }
+
     @Test func metricsCountRequestsByRouteTemplateAndReadTheDatabase() async throws {
         let loop = try await LoopHarness(.sqlite)
         try await loop.run { loop, client in
