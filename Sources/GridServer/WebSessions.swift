@@ -116,10 +116,14 @@ struct WebPages: Sendable {
         var values = Self.droppingEmptyText(values)
         values["title"] = values["title"] ?? template.title
         values[WebSessions.csrfField] = sessions.csrfToken(nonce: nonce)
+        // A fresh nonce per page: only the page's own <script nonce="…"> runs, never a script
+        // injected into its text.
+        let scriptNonce = SessionToken.randomNonce()
+        values["scriptNonce"] = scriptNonce
         let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
         // The pages load nothing from elsewhere and run only their own inline script.
-        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'self'; script-src 'self' 'nonce-\(scriptNonce)'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         var response = Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))

@@ -102,6 +102,11 @@ extension TestResponse {
             let page = try await browser.get("/counter")
             #expect(page.status == .ok)
             #expect(page.text.contains("和谐便利超市 · 兑换券核销"))
+            // Only the page's own script runs: a nonce per page, no 'unsafe-inline' scripts.
+            let policy = try #require(page.headers[HTTPField.Name("Content-Security-Policy")!])
+            let nonce = try #require(policy.firstMatch(of: #/script-src 'self' 'nonce-([A-Za-z0-9_-]{16,})'/#).map { String($0.output.1) }, "\(policy)")
+            #expect(page.text.contains("<script nonce=\"\(nonce)\">") && !policy.contains("script-src 'self' 'unsafe-inline'"))
+            #expect(try await browser.get("/counter").headers[HTTPField.Name("Content-Security-Policy")!] != policy, "a new nonce per page")
             let csrf = try #require(Browser.csrf(in: page))
 
             // A typo is caught by the check symbol before any lookup.
