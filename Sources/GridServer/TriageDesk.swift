@@ -78,8 +78,8 @@ public struct TriageDesk: Sendable {
         var location = parser.location(in: stored.message.text)
         if location.building == nil, group?.kind == .building { location.building = group?.buildingCode }
         let route = desk.routing(for: location, group: group, category: category, directory: directory)
-        var reason = parse.cues.filter { !$0.negated }.map(\.description).joined(separator: " ")
-        if let model { reason += (reason.isEmpty ? "" : "；") + "模型：上报可能 \(Int((model.probability(of: .report) * 100).rounded()))%" }
+        var reason = parse.cues.filter { !$0.negated }.map { "「\($0.text)」\($0.feature.chineseName)" }.joined(separator: " ")
+        if let model { reason += (reason.isEmpty ? "" : "；") + "模型：是问题的可能 \(Int((model.probability(of: .report) * 100).rounded()))%" }
         return TriageCandidate(
             messageID: stored.id, gridCode: route.grid.isEmpty ? nil : route.grid, buildingCode: location.building, guessIntent: parse.intent,
             guessCategory: category, guessUrgency: urgency, reportChancePercent: Int(((model?.probability(of: .report) ?? 0) * 100).rounded()),

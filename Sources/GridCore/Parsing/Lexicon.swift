@@ -36,6 +36,24 @@ public struct Lexicon: Sendable {
             }
         }
 
+        /// What the feature means, for staff reading why a message was kept (`燃气类`, `有问题`).
+        public var chineseName: String {
+            switch self {
+            case .category(let category): "\(category.chineseName)类"
+            case .urgency(let urgency): urgency.chineseName
+            case .problem: "有问题"
+            case .request: "求助"
+            case .question: "提问"
+            case .statusQuestion: "询问进展"
+            case .notice: "通知"
+            case .spam: "广告"
+            case .chat: "闲聊"
+            case .resolved: "已解决"
+            case .negation: "否定"
+            case .scope: "影响范围"
+            }
+        }
+
         /// Every feature, in a fixed order; a feature's slot in score arrays is its index here.
         public static let all: [Feature] =
             ReportCategory.allCases.map(Feature.category) + Urgency.allCases.map(Feature.urgency)
