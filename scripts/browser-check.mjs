@@ -53,10 +53,14 @@ const chromium = spawn(process.env.CHROMIUM ?? "chromium", [
 ], { stdio: ["ignore", "ignore", "pipe"] });
 chromium.stderr.on("data", () => {});
 
+// Chromium creates DevToolsActivePort before it writes the port into it: wait for the number.
 let portFile = join(profile, "DevToolsActivePort");
-for (let i = 0; i < 100 && !existsSync(portFile); i++) await sleep(100);
-if (!existsSync(portFile)) throw new Error("Chromium did not start");
-const port = readFileSync(portFile, "utf8").split("\n")[0];
+let port = "";
+for (let i = 0; i < 150 && !/^\d+$/.test(port); i++) {
+  if (existsSync(portFile)) port = readFileSync(portFile, "utf8").split("\n")[0].trim();
+  if (!/^\d+$/.test(port)) await sleep(100);
+}
+if (!/^\d+$/.test(port)) throw new Error("Chromium did not start");
 const targets = await (await fetch(`http://127.0.0.1:${port}/json/list`)).json();
 const page = targets.find((t) => t.type === "page");
 const socket = new WebSocket(page.webSocketDebuggerUrl);
