@@ -123,6 +123,8 @@ import Testing
         ("满意", .satisfied, [], nil, ""),
         ("#12 3号楼2单元", .supplement, [12], nil, "3号楼2单元"),
         ("已处理 修好了", .resolve, [], nil, "修好了"),
+        // The note keeps the sender's own punctuation and digits; only matching folds them.
+        ("已处理 ＃１２ 已更换水管，阀门也换了３个。", .resolve, [12], nil, "已更换水管，阀门也换了３个"),
     ])
     func commandsAreRecognised(text: String, verb: CommandVerb, ids: [Int64], target: String?, note: String) throws {
         let command = try #require(Self.parser.command(in: text))

@@ -161,10 +161,10 @@ extension [QueuedOutbound] {
             #expect(try await loop.services.store.workOrder(id: 1)?.status == .acknowledged)
 
             loop.clock.advance(3 * 3600)
-            try await loop.say(client, "worker01", in: "staff-g01", "已处理 #1 已联系电梯公司更换门机板", attachments: ["img-after"])
+            try await loop.say(client, "worker01", in: "staff-g01", "已处理 #1 已联系电梯公司，更换门机板", attachments: ["img-after"])
             queued = try await loop.newMessages()
             #expect(queued.texts(in: "building-3").first?.contains("处理完毕") == true)
-            #expect(queued.texts(in: "building-3").first?.contains("更换门机板") == true)
+            #expect(queued.texts(in: "building-3").first?.contains("已联系电梯公司，更换门机板") == true, "the note as written, full-width comma kept")
 
             // The resolver cannot verify their own work.
             try await loop.say(client, "worker01", in: "staff-g01", "核实 #1")

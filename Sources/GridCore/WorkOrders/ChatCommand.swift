@@ -60,7 +60,8 @@ public struct ChatCommandParser: Sendable {
     /// numbers may be missing: the caller decides whether a quoted card or the sender's latest
     /// report stands in for them, or whether the message is ordinary chat after all.
     public func command(in text: String) -> ChatCommand? {
-        var rest = Self.fold(text)[...]
+        let folded = Self.fold(text)
+        var rest = folded[...]
         // Leading @-mentions (`@GridBot `) are addressed to the bot, not part of the command.
         while rest.first == "@" {
             guard let end = rest.firstIndex(where: { $0 == " " || $0 == "\u{2005}" }) else { return nil }
@@ -93,7 +94,11 @@ public struct ChatCommandParser: Sendable {
                 rest = rest.dropFirst(name.count)
             }
         }
-        var note = String(rest).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
+        // The note is the sender's own text, as written (`，` stays full-width): folding maps one
+        // scalar to one, so the rest starts at the same scalar offset in the original.
+        let offset = folded.unicodeScalars.distance(from: folded.unicodeScalars.startIndex, to: rest.startIndex)
+        let written = String(String.UnicodeScalarView(text.unicodeScalars.dropFirst(offset)))
+        var note = written.trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
         for prefix in ["原因是", "原因", "理由", "说明"] where note.hasPrefix(prefix) {
             note = String(note.dropFirst(prefix.count)).trimmingCharacters(in: .whitespacesAndNewlines.union(.punctuationCharacters))
             break
