@@ -37,7 +37,7 @@ public struct GridBotServices: Sendable {
 
     /// Triage: what the parser was unsure of, promoted or dismissed by staff.
     public var triageDesk: TriageDesk {
-        TriageDesk(store: store, parser: parser, replies: replies, commands: commands, desk: desk, logger: logger)
+        desk.triage
     }
 
     /// The volunteer-points desk over these services.

@@ -33,7 +33,7 @@ public final class DeadlineWatcher: Service, Sendable {
         self.now = now
         self.pollInterval = pollInterval
         self.onMessagesQueued = onMessagesQueued
-        self.triage = TriageDesk(store: store, parser: desk.parser, replies: desk.replies, commands: desk.commands, desk: desk, logger: logger)
+        self.triage = desk.triage
     }
 
     public func run() async throws {

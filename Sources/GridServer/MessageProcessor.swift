@@ -36,7 +36,7 @@ public final class MessageProcessor: Service, Sendable {
         self.replies = replies
         self.desk = desk
         self.points = points
-        self.triage = TriageDesk(store: store, parser: parser, replies: replies, commands: desk.commands, desk: desk, logger: logger)
+        self.triage = desk.triage
         self.notices = NoticeBoard(store: store, replies: replies)
         self.logger = logger
         self.now = now

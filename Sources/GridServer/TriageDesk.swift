@@ -132,17 +132,15 @@ public struct TriageDesk: Sendable {
                 // 上报 followed by the problem itself: staff filing a report in their own words.
                 var own = stored
                 own.message.text = command.note
-                return try await promote(own, by: person, command: command, commandMessage: stored, directory: directory, now: now)
+                return try await promote(own, by: person, command: command, commandMessage: stored,
+                                         candidate: try await guess(for: own, directory: directory, now: now), now: now)
             }
-            let candidate = try await store.triageCandidate(messageID: target.id)
-            let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
-            let known = candidate ?? self.candidate(for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
-                                                     group: group, directory: directory, now: now)
+            let known = try await guess(for: target, directory: directory, now: now)
             guard ReportScope.of(person, in: directory).contains(known.assignment(in: directory)) else {
                 throw CommandRefusal(nil, "这条消息不在您负责的范围内")
             }
             if command.verb == .promote {
-                return try await promote(target, by: person, command: command, commandMessage: stored, candidate: known, directory: directory, now: now)
+                return try await promote(target, by: person, command: command, commandMessage: stored, candidate: known, now: now)
             }
             return try await dismiss(target, candidate: known, by: person, commandMessage: stored, now: now)
         } catch let refusal as CommandRefusal {
@@ -164,10 +162,7 @@ public struct TriageDesk: Sendable {
     public func promote(messageID: Int64, by person: Person, category: ReportCategory?, urgency: Urgency?, building: String?, key: String, now: Date) async throws -> ConsoleResult {
         guard let target = try await store.storedMessage(id: messageID) else { return .refused("没有这条消息") }
         let directory = try await store.directory()
-        let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
-        var guess = try await store.triageCandidate(messageID: messageID) ?? candidate(
-            for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
-            group: group, directory: directory, now: now)
+        var guess = try await guess(for: target, directory: directory, now: now)
         guard ReportScope.of(person, in: directory).contains(guess.assignment(in: directory)), person.role != .departmentStaff else {
             return .refused("这条消息不在您负责的范围内")
         }
@@ -219,14 +214,18 @@ public struct TriageDesk: Sendable {
         throw CommandRefusal(nil, "没有找到引用的消息")
     }
 
+    /// The candidate kept for a message, or what the parser makes of it now when it was never one.
+    private func guess(for target: StoredInboundMessage, directory: CommunityDirectory, now: Date) async throws -> TriageCandidate {
+        if let kept = try await store.triageCandidate(messageID: target.id) { return kept }
+        let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
+        let parse = parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil)
+        return candidate(for: target, parse: parse, group: group, directory: directory, now: now)
+    }
+
     private func promote(
         _ target: StoredInboundMessage, by person: Person, command: ChatCommand, commandMessage: StoredInboundMessage,
-        candidate: TriageCandidate? = nil, directory: CommunityDirectory, now: Date
+        candidate guess: TriageCandidate, now: Date
     ) async throws -> CommandOutcome {
-        let group = try await store.chatGroup(botCode: target.message.botCode, chatID: target.message.chatID)
-        let guess = candidate ?? self.candidate(
-            for: target, parse: parser.parse(target.message.text, groupBuilding: group?.kind == .building ? group?.buildingCode : nil),
-            group: group, directory: directory, now: now)
         let report = self.report(from: guess, text: target.message.text, adjustedBy: command.note)
         let promotion = WorkOrderDesk.Promotion(command: commandMessage, person: person, candidate: guess)
         guard let id = try await desk.intake(target, report: report, promotion: promotion, now: now) else { return .alreadyProcessed }
@@ -267,5 +266,12 @@ public struct TriageDesk: Sendable {
             if named.building != nil { location = named }
         }
         return NewReport(category: category, urgency: urgency, location: location, confidence: 1, needsTriage: false)
+    }
+}
+
+extension WorkOrderDesk {
+    /// The triage desk over the same store, parser, replies and commands.
+    public var triage: TriageDesk {
+        TriageDesk(store: store, parser: parser, replies: replies, commands: commands, desk: self, logger: logger)
     }
 }

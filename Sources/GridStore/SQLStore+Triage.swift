@@ -190,13 +190,11 @@ extension SQLStore {
             case .department, .nothing: return []
             }
             let candidates = try await query.orderBy("created_at", .descending).limit(limit).all().map(WorkOrderTransaction.triageCandidate)
-            var entries: [TriageEntry] = []
-            for candidate in candidates {
-                guard let message = try await Self.storedMessages(db.select().from("inbound_messages").where("id", .equal, candidate.messageID), limit: 1).first
-                else { continue }
-                entries.append(TriageEntry(candidate: candidate, message: message))
-            }
-            return entries
+            guard !candidates.isEmpty else { return [] }
+            let messages = try await Self.storedMessages(
+                db.select().from("inbound_messages").where("id", .in, candidates.map(\.messageID)), limit: candidates.count)
+            let byID = Dictionary(messages.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            return candidates.compactMap { candidate in byID[candidate.messageID].map { TriageEntry(candidate: candidate, message: $0) } }
         }
     }
 }
