@@ -93,7 +93,14 @@ let package = Package(
         ),
         .target(
             name: "GridTestSupport",
-            dependencies: ["GridStore", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "GridStore", "GridChat", "GridServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SQLKit", package: "sql-kit"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,121 +10,6 @@ import Logging
 import NIOCore
 import Testing
 
-/// Drives the closed loop as people do: residents and staff post signed webhooks into the real
-/// application, a test clock moves time, and the test reads what GridBot queued into which chat.
-final class LoopHarness: @unchecked Sendable {
-    let services: GridBotServices
-    let clock: ManualClock
-    let processor: MessageProcessor
-    let watcher: DeadlineWatcher
-    let outbound: OutboundSender
-    let recorder = RecordingSender()
-    private var seen: Int64 = 0
-    private var counter = 0
-
-    /// Beijing time, as people in the community read it.
-    static func beijing(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int = 0) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = .shanghai
-        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute))!
-    }
-
-    init(_ backend: TestBackend, at start: Date = LoopHarness.beijing(2026, 11, 18, 10),
-         configure: (inout AppConfiguration) -> Void = { _ in }) async throws {
-        clock = ManualClock(start)
-        var configuration = AppConfiguration()
-        configuration.database = try await backend.makeLocation()
-        configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
-        configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path
-        configure(&configuration)
-        var services = try await prepareServices(configuration, logger: Logger(label: "test"))
-        services.now = clock.now
-        services.chatSender = recorder
-        self.services = services
-        processor = MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
-                                     logger: Logger(label: "test"), now: clock.now)
-        watcher = DeadlineWatcher(store: services.store, desk: services.desk, logger: Logger(label: "test"), now: clock.now)
-        outbound = OutboundSender(store: services.store, sender: recorder, logger: Logger(label: "test"), now: clock.now)
-    }
-
-    /// Runs the scenario against the real application (which closes the database at the end).
-    func run(_ body: @escaping @Sendable (LoopHarness, any TestClientProtocol) async throws -> Void) async throws {
-        try await buildApplication(services).test(.router) { client in
-            try await body(self, client)
-        }
-    }
-
-    /// Posts a signed generic-gateway message and waits until it is processed.
-    func say(_ client: any TestClientProtocol, _ sender: String, in chat: String, _ text: String,
-             name: String? = nil, quoting: String? = nil, attachments: [String] = []) async throws {
-        counter += 1
-        var fields: [String: Any] = [
-            "message_id": "msg-\(counter)", "chat_id": chat, "sender": ["id": sender, "name": name ?? sender], "text": text,
-            "attachments": attachments, "sent_at": Int(clock.now().timeIntervalSince1970),
-        ]
-        if let quoting { fields["quoted_message_id"] = quoting }
-        let body = String(decoding: try JSONSerialization.data(withJSONObject: fields), as: UTF8.self)
-        let response = try await client.execute(uri: "/webhooks/generic/demo", method: .post,
-                                                headers: GenericWebhookTests.signedHeaders(body, at: clock.now()), body: ByteBuffer(string: body))
-        #expect(response.status == .ok, "webhook answered \(response.status)")
-        try await settle()
-    }
-
-    /// Waits until every stored message is processed (by the application's processor or ours).
-    func settle() async throws {
-        for _ in 0..<200 {
-            try await processor.processPending()
-            if try await services.store.unprocessedMessages(limit: 1).isEmpty { return }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        Issue.record("messages were left unprocessed")
-    }
-
-    /// What GridBot queued since the last call.
-    func newMessages() async throws -> [QueuedOutbound] {
-        let queued = try await services.store.queuedOutbound(after: seen)
-        if let last = queued.last { seen = last.id }
-        return queued
-    }
-
-    /// Sends what is queued through the recording sender, so cards get platform ids to quote.
-    func deliver() async throws {
-        while try await outbound.deliverDue() > 0 {}
-    }
-
-    /// The platform id a delivered card got in a chat.
-    func cardID(report: Int64, chat: String) async throws -> String? {
-        try await deliveredID(of: "report_id", report, chat: chat)
-    }
-
-    /// The platform id the first delivered message marked `column = value` got in a chat.
-    func deliveredID(of column: String, _ value: Int64, chat: String) async throws -> String? {
-        // The application's own sender may be delivering it at the same moment.
-        for _ in 0..<200 {
-            try await deliver()
-            let id = try await services.database.withConnection { db in
-                try await db.select().column("platform_message_id").from("outbound_messages")
-                    .where(SQLIdentifier(column), .equal, SQLBind(value)).where("chat_id", .equal, chat).where("platform_message_id", .isNot, SQLLiteral.null)
-                    .orderBy("id").first(decodingColumn: "platform_message_id", as: String.self)
-            }
-            if let id { return id }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
-    }
-
-    func timeline(_ id: Int64) async throws -> [String] {
-        try await services.store.timeline(reportID: id).map(\.action)
-    }
-}
-
-import SQLKit
-
-extension [QueuedOutbound] {
-    /// The texts queued into a chat.
-    func texts(in chat: String) -> [String] { filter { $0.message.chatID == chat }.map(\.message.text) }
-}
-
 @Suite struct ClosedLoopScenarioTests {
     static let resident = "resident.wangfang"
 
@@ -193,7 +78,7 @@ extension [QueuedOutbound] {
             #expect(final.urgency != .emergency)
             #expect(stages.count == 2)
             #expect(stages.allSatisfy { $0.outcome == "done" && $0.onTime == true }, "acknowledged in 10 minutes and resolved in 3 hours: both in time")
-            #expect(stages.first { $0.stage == .acknowledge }?.endedAt == LoopHarness.beijing(2026, 11, 18, 10, 10))
+            #expect(stages.first { $0.stage == .acknowledge }?.endedAt == ManualClock.beijing(2026, 11, 18, 10, 10))
         }
     }
 
@@ -284,7 +169,7 @@ extension [QueuedOutbound] {
             #expect(escalations.contains("签收超时，升级至社区（社区周敏）"))
 
             // A restart changes nothing: the stage state is in the database.
-            let restarted = DeadlineWatcher(store: loop.services.store, desk: loop.services.desk, logger: Logger(label: "test"), now: loop.clock.now)
+            let restarted = BackgroundWork(loop.services).deadlines
             #expect(try await restarted.checkDue() == 0)
 
             try await loop.say(client, "worker01", in: "staff-g01", "收到 #1")
@@ -300,13 +185,13 @@ extension [QueuedOutbound] {
     /// A normal report the day before National Day: three working days skip the holiday and land
     /// on the Saturday make-up day.
     @Test func deadlinesFollowTheHolidayCalendar() async throws {
-        let loop = try await LoopHarness(.sqlite, at: LoopHarness.beijing(2026, 9, 30, 15))
+        let loop = try await LoopHarness(.sqlite, at: ManualClock.beijing(2026, 9, 30, 15))
         try await loop.run { loop, client in
             try await loop.say(client, Self.resident, in: "building-3", "楼道里的灯坏了好几天了，晚上看不见")
             let answer = try #require(try await loop.newMessages().texts(in: "building-3").first)
             #expect(answer.contains("10月10日 15:00 前办结"), "Oct 1–7 are holidays, Oct 10 is a make-up working day: \(answer)")
             let resolve = try #require(try await loop.services.store.stages(reportID: 1).first { $0.stage == .resolve })
-            #expect(resolve.dueAt == LoopHarness.beijing(2026, 10, 10, 15))
+            #expect(resolve.dueAt == ManualClock.beijing(2026, 10, 10, 15))
         }
     }
 
@@ -453,7 +338,7 @@ extension [QueuedOutbound] {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<10 {
                     let body = #"{"message_id":"ack-\#(index)","chat_id":"staff-g01","sender":{"id":"worker01"},"text":"收到 #1","attachments":[]}"#
-                    let headers = GenericWebhookTests.signedHeaders(body, at: loop.clock.now())
+                    let headers = GatewaySigning.headers(body, at: loop.clock.now())
                     group.addTask {
                         let response = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: headers, body: ByteBuffer(string: body))
                         #expect(response.status == .ok)

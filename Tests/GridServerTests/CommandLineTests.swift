@@ -163,9 +163,7 @@ import FoundationNetworking
         let message = InboundMessage(platform: .generic, botCode: "demo", chatID: "building-3", senderID: "resident.wangfang", senderName: "王芳",
                                      text: "2单元电梯坏了 电话13912345678", sentAt: Date(), platformMessageID: "cli-1")
         _ = try await services.store.record(message, groupCode: "chat-b3", receivedAt: Date())
-        let processor = MessageProcessor(store: services.store, parser: services.parser, replies: services.replies, desk: services.desk, points: services.pointsDesk,
-                                         logger: Logger(label: "test"), now: { Date() })
-        #expect(try await processor.processPending() == 1)
+        #expect(try await BackgroundWork(services).processor.processPending() == 1)
         try await services.database.shutdown()
 
         let show = try Self.run(["reports", "show", "1", "--database", path, "--seed", "none"])

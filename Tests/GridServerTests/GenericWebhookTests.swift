@@ -16,16 +16,6 @@ import Testing
 @Suite struct GenericWebhookTests {
     static let secret = "demo-generic-secret"
 
-    static func signedHeaders(_ body: String, secret: String = secret, at date: Date = Date()) -> HTTPFields {
-        let timestamp = String(Int(date.timeIntervalSince1970))
-        let mac = HMAC<SHA256>.authenticationCode(for: Data((timestamp + "\n" + body).utf8), using: SymmetricKey(data: Data(secret.utf8)))
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        headers[HTTPField.Name("X-GridBot-Timestamp")!] = timestamp
-        headers[HTTPField.Name("X-GridBot-Signature")!] = "v1=" + mac.map { String(format: "%02x", $0) }.joined()
-        return headers
-    }
-
     static func body(id: String, chat: String = "building-3", text: String = "3号楼2单元电梯坏了") -> String {
         #"{"message_id":"\#(id)","chat_id":"\#(chat)","sender":{"id":"resident.wangfang","name":"王芳"},"text":"\#(text)","attachments":[],"sent_at":\#(Int(Date().timeIntervalSince1970))}"#
     }
@@ -42,11 +32,11 @@ import Testing
         let services = try await Self.services(backend)
         try await buildApplication(services).test(.router) { client in
             let body = Self.body(id: "m-1")
-            let first = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body))
+            let first = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(body), body: ByteBuffer(string: body))
             #expect(first.status == .ok)
             let firstAnswer = try Self.answer(first.body)
             #expect(firstAnswer.duplicate == false)
-            let again = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body))
+            let again = try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(body), body: ByteBuffer(string: body))
             #expect(again.status == .ok)
             let againAnswer = try Self.answer(again.body)
             #expect(againAnswer.duplicate == true)
@@ -79,7 +69,7 @@ import Testing
             try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for _ in 0..<40 {
                     group.addTask {
-                        try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body)).status
+                        try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(body), body: ByteBuffer(string: body)).status
                     }
                 }
                 for try await status in group { #expect(status == .ok) }
@@ -95,9 +85,9 @@ import Testing
         var unsigned = HTTPFields()
         unsigned[.contentType] = "application/json"
         let cases: [(HTTPFields, String, String)] = [
-            (Self.signedHeaders(body), tampered, "signature does not match"),
-            (Self.signedHeaders(body, secret: "wrong-secret"), body, "signature does not match"),
-            (Self.signedHeaders(body, at: Date().addingTimeInterval(-301)), body, "outside the 5-minute window"),
+            (GatewaySigning.headers(body), tampered, "signature does not match"),
+            (GatewaySigning.headers(body, secret: "wrong-secret"), body, "signature does not match"),
+            (GatewaySigning.headers(body, at: Date().addingTimeInterval(-301)), body, "outside the 5-minute window"),
             (unsigned, body, "missing X-GridBot-Timestamp"),
         ]
         try await buildApplication(services).test(.router) { client in
@@ -115,26 +105,26 @@ import Testing
         let services = try await Self.services(.sqlite)
         try await buildApplication(services).test(.router) { client in
             let body = Self.body(id: "x-1")
-            try await client.execute(uri: "/webhooks/generic/nobody", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/webhooks/generic/nobody", method: .post, headers: GatewaySigning.headers(body), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .notFound)
             }
-            var text = Self.signedHeaders(body)
+            var text = GatewaySigning.headers(body)
             text[.contentType] = "text/plain"
             try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: text, body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .unsupportedMediaType)
             }
             let broken = #"{"message_id": "x-2", "chat_id": "building-3""#
-            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(broken), body: ByteBuffer(string: broken)) { response in
+            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(broken), body: ByteBuffer(string: broken)) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("not valid JSON"))
             }
             let missing = #"{"message_id": "x-3", "chat_id": "building-3", "text": "hi"}"#
-            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(missing), body: ByteBuffer(string: missing)) { response in
+            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(missing), body: ByteBuffer(string: missing)) { response in
                 #expect(response.status == .badRequest)
                 #expect(String(buffer: response.body).contains("missing field 'sender'"))
             }
             let huge = Self.body(id: "x-4", text: String(repeating: "很长", count: 20_000))
-            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(huge), body: ByteBuffer(string: huge)) { response in
+            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(huge), body: ByteBuffer(string: huge)) { response in
                 #expect(response.status == .contentTooLarge)
             }
             #expect(try await services.store.messageCount(botCode: "demo") == 0)
@@ -145,7 +135,7 @@ import Testing
         let services = try await Self.services(.sqlite)
         let body = Self.body(id: "u-1", chat: "a-new-group")
         try await buildApplication(services).test(.router) { client in
-            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: Self.signedHeaders(body), body: ByteBuffer(string: body)) { response in
+            try await client.execute(uri: "/webhooks/generic/demo", method: .post, headers: GatewaySigning.headers(body), body: ByteBuffer(string: body)) { response in
                 #expect(response.status == .ok)
             }
             let stored = try await services.store.messages(botCode: "demo", limit: 10)

@@ -3,6 +3,7 @@ import Foundation
 import FoundationXML
 #endif
 import HummingbirdTesting
+import GridTestSupport
 import Testing
 
 /// Open311's XML stays well-formed whatever residents type: characters XML 1.0 does not allow

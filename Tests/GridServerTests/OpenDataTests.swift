@@ -138,7 +138,7 @@ import Testing
         try await loop.run { loop, client in
             try await ConsoleTests.twoReports(loop, client)
             let forged = try await client.execute(uri: "/webhooks/generic/demo", method: .post,
-                                                  headers: GenericWebhookTests.signedHeaders("{}", secret: "wrong"), body: ByteBuffer(string: "{}"))
+                                                  headers: GatewaySigning.headers("{}", secret: "wrong"), body: ByteBuffer(string: "{}"))
             #expect(forged.status == .unauthorized)
             _ = try await client.execute(uri: "/open311/v2/requests/1.json", method: .get)
             let metrics = try await client.execute(uri: "/metrics", method: .get)

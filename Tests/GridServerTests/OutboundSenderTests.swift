@@ -11,17 +11,6 @@ import NIOCore
 import ServiceLifecycle
 import Testing
 
-/// A clock the test moves by hand.
-final class ManualClock: @unchecked Sendable {
-    private let lock = NSLock()
-    private var current: Date
-
-    init(_ start: Date = Date(timeIntervalSince1970: 1_763_712_000)) { current = start }
-
-    func now() -> Date { lock.withLock { current } }
-    func advance(_ seconds: TimeInterval) { lock.withLock { current = current.addingTimeInterval(seconds) } }
-}
-
 /// A local stand-in for a platform's send API: fails the first `failures` requests, answers 429
 /// when told to, and records what it was sent.
 actor StubPlatform {

@@ -155,7 +155,7 @@ import Testing
             let household = LedgerAccounts.household("H-3-2-502")
             #expect(try await loop.services.store.balance(of: household) == 5)
 
-            let watcher = VoucherExpiryWatcher(points: loop.services.pointsDesk, logger: Logger(label: "test"), now: loop.clock.now)
+            let watcher = loop.work.expiry
             loop.clock.advance(13 * 86_400)
             #expect(try await watcher.expireDue() == 0, "O3 is valid for 14 days")
             loop.clock.advance(86_400)

@@ -1,5 +1,6 @@
 import HTTPTypes
 import HummingbirdTesting
+import GridTestSupport
 import Testing
 
 /// After sign-in, `next` leads only to a path on this site, whatever a browser would strip from it.

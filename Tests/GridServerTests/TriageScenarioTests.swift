@@ -216,15 +216,3 @@ extension TriageScenarioTests {
         }
     }
 }
-
-extension LoopHarness {
-    /// The newest stored message.
-    func lastMessage() async throws -> StoredInboundMessage? {
-        try await services.store.messages(botCode: "demo", limit: 10_000).last
-    }
-
-    /// The platform id a delivered triage note got in a chat.
-    func noteID(messageID: Int64, chat: String) async throws -> String? {
-        try await deliveredID(of: "triage_message_id", messageID, chat: chat)
-    }
-}

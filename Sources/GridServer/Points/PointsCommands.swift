@@ -1,0 +1,113 @@
+import Crypto
+import Foundation
+import GridCore
+import GridStore
+import Logging
+
+/// The volunteer-points commands in chat (`任务`, `报名 T4`, `完成 T4`, `通过 T4 @王芳`, `积分`,
+/// `兑换 O3`…), read for the command pipeline, which runs each in one transaction with the claim
+/// of its message and every chat message it queues.
+struct PointsCommands: ChatCommandReader {
+    let store: SQLStore
+    let replies: ChatReplies
+    let commands: PointsCommandParser
+    let tasks: VolunteerTasks
+    /// Signs the QR payloads of vouchers.
+    let voucherKey: SymmetricKey
+
+    /// What a points command runs with.
+    struct Request: Sendable {
+        var stored: StoredInboundMessage
+        var person: Person?
+        /// Read only for the commands `readsCommunity` names.
+        var community: CommunityDirectory?
+        var now: Date
+        var today: String
+
+        var message: InboundMessage { stored.message }
+
+        func directory() throws -> CommunityDirectory {
+            guard let community else { throw StoreError.corrupt("the community structure was not read for this command") }
+            return community
+        }
+
+        /// The sender as a resident with a household, or a refusal saying how to get one.
+        func resident() throws -> (Person, String) {
+            guard let person else { throw CommandRefusal("您还没有登记，请联系网格员登记房屋后再参加积分活动") }
+            guard let household = person.householdCode else { throw CommandRefusal("积分记入家庭账户，您还没有登记房屋，请联系网格员登记") }
+            return (person, household)
+        }
+    }
+
+    func job(for stored: StoredInboundMessage, now: Date) async throws -> CommandJob? {
+        let message = stored.message
+        guard let parsed = commands.command(in: message.text, now: now) else { return nil }
+        let command: PointsCommand
+        switch parsed {
+        case .failure(let error): throw CommandRefusal(error.reason)
+        case .success(let value): command = value
+        }
+        let person = try await store.person(platform: message.platform, userID: message.senderID)
+        // Read before the transaction, and only by the commands that check scope or post to staff.
+        let directory = Self.readsCommunity(command) ? try await store.directory() : nil
+        let request = Request(stored: stored, person: person, community: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description)
+        return CommandJob(name: "points.\(Self.name(of: command))") { tx, keys in
+            for outbound in try await perform(command, request, tx: tx.points) {
+                try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
+            }
+        }
+    }
+
+    /// Carries out one command inside the transaction and returns the messages to queue, the
+    /// answer to the sender first; throws `CommandRefusal` to refuse.
+    private func perform(_ command: PointsCommand, _ request: Request, tx: PointsTransaction) async throws -> [OutboundMessage] {
+        switch command {
+        case .postTask(let draft): try await postTask(draft, request, tx: tx)
+        case .listTasks: try await listTasks(request, tx: tx)
+        case .signUp(let code): try await signUp(code, request, tx: tx)
+        case .withdraw(let code): try await withdraw(code, request, tx: tx)
+        case .complete(let code, let note): try await complete(code, note: note, request, tx: tx)
+        case .approve(let code, let name): try await review(code, name: name, reason: nil, request, tx: tx)
+        case .reject(let code, let name, let reason): try await review(code, name: name, reason: reason, request, tx: tx)
+        case .balance: try await balance(request, tx: tx)
+        case .vouchers: try await vouchers(request, tx: tx)
+        case .listOffers: try await offers(tx: tx, request)
+        case .redeem(let code): try await redeem(code, request, tx: tx)
+        }
+    }
+
+    /// The answer to the sender from a template.
+    func answer(_ request: Request, _ template: ChatTemplate, _ values: [String: Any]) -> OutboundMessage {
+        .answer(to: request.message, replies.render(template, values) ?? "")
+    }
+
+    /// The answer to the sender that a command was carried out.
+    func done(_ request: Request, _ text: String) -> OutboundMessage {
+        .answer(to: request.message, replies.render(.commandDone, ["done": text]) ?? text)
+    }
+
+    /// Whether a command needs the community structure (scope checks, staff chats).
+    static func readsCommunity(_ command: PointsCommand) -> Bool {
+        switch command {
+        case .postTask, .complete, .approve, .reject: true
+        case .listTasks, .signUp, .withdraw, .balance, .vouchers, .listOffers, .redeem: false
+        }
+    }
+
+    /// What a command is about, for the log.
+    static func name(of command: PointsCommand) -> String {
+        switch command {
+        case .postTask: "post_task"
+        case .listTasks: "list_tasks"
+        case .signUp: "sign_up"
+        case .withdraw: "withdraw"
+        case .complete: "complete"
+        case .approve: "approve"
+        case .reject: "reject"
+        case .balance: "balance"
+        case .vouchers: "vouchers"
+        case .listOffers: "list_offers"
+        case .redeem: "redeem"
+        }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import GridCore
+import GridStore
+
+/// One report command being carried out inside its transaction: the report as it stands, who
+/// acts and in what capacity, and the verbs as methods. Each method moves the report through
+/// `ReportLifecycle`, records the step on the timeline, queues the notices and returns the line
+/// that answers the sender; a refusal throws `CommandRefusal` and the caller's transaction rolls
+/// back whole.
+struct ReportCommandRun: Sendable {
+    let command: ChatCommand
+    let person: Person?
+    let sender: CommandSender
+    var order: WorkOrder
+    let directory: CommunityDirectory
+    let tx: WorkOrderTransaction
+    let dispatcher: ReportDispatcher
+    let parser: MessageParser
+    var keys: DedupeKeys
+    let now: Date
+
+    /// The report the command names first.
+    let id: Int64
+    /// What the sender may do to this report.
+    let actor: ReportActor
+    /// The sender as the timeline records them.
+    let who: ReportDispatcher.Actor
+    /// The status before the command.
+    let before: ReportStatus
+
+    init(
+        command: ChatCommand, person: Person?, sender: CommandSender, order: WorkOrder, directory: CommunityDirectory,
+        tx: WorkOrderTransaction, dispatcher: ReportDispatcher, parser: MessageParser, keys: DedupeKeys, now: Date
+    ) {
+        self.command = command
+        self.person = person
+        self.sender = sender
+        self.order = order
+        self.directory = directory
+        self.tx = tx
+        self.dispatcher = dispatcher
+        self.parser = parser
+        self.keys = keys
+        self.now = now
+        id = order.id
+        actor = ReportAccess.actor(person, senderID: sender.senderID, on: directory.assignment(of: order))
+        who = ReportDispatcher.Actor(person, senderID: sender.senderID, senderName: sender.senderName)
+        before = order.status
+    }
+
+    /// The command's words after the report number, nil when there are none.
+    var note: String? { command.note.isEmpty ? nil : command.note }
+
+    // MARK: Steps every verb takes
+
+    /// Moves the report through the lifecycle, or refuses with the lifecycle's reason.
+    mutating func apply(_ action: ReportAction, by acting: ReportActor? = nil) throws -> ReportLifecycle.Transition {
+        do {
+            let transition = try ReportLifecycle.apply(action, to: order.state, by: acting ?? actor)
+            order.state = transition.state
+            return transition
+        } catch {
+            throw CommandRefusal(id, error.description)
+        }
+    }
+
+    /// Saves the report and puts the step on its timeline.
+    func record(_ action: String, note: String? = nil, by fields: ReportDispatcher.Actor? = nil) async throws {
+        let fields = fields ?? who
+        try await tx.save(order, at: now)
+        try await tx.append(ReportEvent(reportID: id, at: now, actorCode: fields.code, actorName: fields.name, actorRole: fields.role,
+                                        action: action, fromStatus: before, toStatus: order.status, note: note))
+    }
+
+    /// Carries out the lifecycle's effects for this report.
+    mutating func carryOut(_ effects: [ReportEffect], note: String?, supervisorWhat: String? = nil, redispatch: Bool = false) async throws {
+        try await dispatcher.carryOut(effects, order: order, actorName: who.name, note: note, directory: directory, tx: tx, keys: &keys, now: now,
+                                      supervisorWhat: supervisorWhat, redispatch: redispatch)
+    }
+
+    /// The report's card posted again to its current route.
+    mutating func postCard(reassigned: String, stagesFrom start: Date? = nil) async throws {
+        try await dispatcher.postCard(order, directory: directory, tx: tx, keys: &keys, now: now, stagesFrom: start, reassigned: reassigned)
+    }
+
+    /// The report sent to a route, with its stages and card.
+    mutating func dispatch(to route: Route, by actor: ReportDispatcher.Actor? = nil, action: String, note: String?, reassigned: String) async throws {
+        try await dispatcher.dispatch(&order, from: before, to: route, by: actor ?? who, action: action, note: note, directory: directory,
+                                      tx: tx, keys: &keys, now: now, reassigned: reassigned)
+    }
+
+    func done(_ text: String) -> String { dispatcher.done(text) }
+
+    func clock(_ date: Date?) -> String {
+        date.map { dispatcher.replies.clockTime($0, relativeTo: now) } ?? "规定时间"
+    }
+
+    // MARK: Handling
+
+    /// 签收: the assignee takes the report on.
+    mutating func acknowledge() async throws -> String {
+        let transition = try apply(.acknowledge)
+        try await takeOn(transition)
+        let resolveBy = try await tx.stages(reportID: id, openOnly: true).first { $0.stage == .resolve }?.dueAt
+        return done("已签收 #\(id)，请在 \(clock(resolveBy)) 前办结。")
+    }
+
+    /// 处置: work on the report has started.
+    mutating func start() async throws -> String {
+        let transition = try apply(.start)
+        try await takeOn(transition)
+        return done("#\(id) 已标记为处置中。")
+    }
+
+    private mutating func takeOn(_ transition: ReportLifecycle.Transition) async throws {
+        if order.acknowledgedAt == nil { order.acknowledgedAt = now }
+        try await tx.endStages(reportID: id, .acknowledge, outcome: "done", at: now)
+        try await record(command.verb.rawValue, note: note)
+        try await carryOut(transition.effects, note: note)
+    }
+
+    /// 办结 by the handler: resolved, waiting for someone else to verify.
+    mutating func resolve() async throws -> String {
+        let transition = try apply(.resolve(note: note))
+        if order.acknowledgedAt == nil { order.acknowledgedAt = now }
+        if order.resolvedAt == nil { order.resolvedAt = now }
+        try await tx.endStages(reportID: id, outcome: "done", at: now)
+        try await record("resolve", note: [note, sender.attachments == 0 ? nil : "照片 \(sender.attachments) 张"].compactMap { $0 }.joined(separator: "；"))
+        try await carryOut(transition.effects, note: note)
+        return done("#\(id) 已标记为已处置，等待他人核实。")
+    }
+
+    /// 派单 or 转办: the report goes to the department or grid the command names.
+    mutating func dispatch() async throws -> String {
+        let assigning = command.verb == .assign
+        guard let target = command.target else {
+            throw CommandRefusal(id, "请写明派往的部门或网格，例如「\(assigning ? "派单" : "转办") #\(id) 物业 原因…」")
+        }
+        guard let route = directory.route(named: target, from: order) else {
+            throw CommandRefusal(id, "找不到「\(target)」，请写部门名称（如 物业、城管）或网格（如 第五网格、G05）")
+        }
+        _ = try apply(assigning ? .assign(to: route.grid) : .transfer(to: route.grid, reason: command.note))
+        try await dispatch(to: route, action: command.verb.rawValue, note: note,
+                           reassigned: assigning ? "派单" : "由\(who.name ?? "工作人员")转办：\(command.note)")
+        return done("#\(id) 已\(assigning ? "派" : "转办")至\(route.description)。")
+    }
+
+    /// 退回: the assignee hands the report back to the grid above, which must re-dispatch it
+    /// within the acknowledge time or it escalates.
+    mutating func giveBack() async throws -> String {
+        let transition = try apply(.return(reason: command.note))
+        let parent = directory.grids[order.assigneeGrid ?? ""]?.parentCode ?? directory.root ?? order.assigneeGrid
+        order.assigneeGrid = parent
+        try await tx.endStages(reportID: id, outcome: "returned", at: now)
+        if let grid = parent {
+            let settings = dispatcher.settings
+            let due = settings.policy.deadline(.acknowledge, order.urgency, from: now, calendar: settings.calendar)
+            try await tx.startStage(.acknowledge, reportID: id, gridCode: grid, departmentCode: nil, start: now, due: due,
+                                    remindAt: settings.policy.reminder(start: now, due: due))
+        }
+        try await record("return", note: note)
+        try await carryOut(transition.effects, note: note, supervisorWhat: "被\(who.name ?? "承办人")退回", redispatch: true)
+        return done("#\(id) 已退回，等待网格长重新派单。")
+    }
+
+    /// 核实 by someone other than the handler: the report is closed and its reporters asked.
+    mutating func verify() async throws -> String {
+        _ = try apply(.verify)
+        try await record("verify", note: note)
+        let closing = try apply(.close, by: .system)
+        order.closedAt = now
+        try await tx.endStages(reportID: id, outcome: "closed", at: now)
+        try await tx.save(order, at: now)
+        try await tx.append(ReportEvent(reportID: id, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "close",
+                                        fromStatus: .verified, toStatus: .closed))
+        try await carryOut(closing.effects, note: nil)
+        return done("#\(id) 已核实并办结，已请反映人评价。")
+    }
+
+    /// 关闭: closed by a supervisor.
+    mutating func close() async throws -> String {
+        let transition = try apply(.close)
+        order.closedAt = now
+        try await tx.endStages(reportID: id, outcome: "closed", at: now)
+        try await record("close", note: note)
+        try await carryOut(transition.effects, note: nil)
+        return done("#\(id) 已办结。")
+    }
+
+    /// 重办: a closed report is opened again, with new stages and its card posted again.
+    mutating func reopen() async throws -> String {
+        let transition = try apply(.reopen(reason: command.note))
+        order.closedAt = nil
+        try await record("reopen", note: note)
+        try await dispatcher.startStages(order, endingOpenOnesAs: "reopened", tx: tx, now: now)
+        try await carryOut(transition.effects, note: note)
+        try await postCard(reassigned: "重新办理：\(command.note)")
+        return done("#\(id) 已重新办理。")
+    }
+}

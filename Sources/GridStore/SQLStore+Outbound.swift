@@ -1,0 +1,133 @@
+import Foundation
+import GridCore
+import SQLKit
+
+/// A queued outbound message claimed for sending.
+public struct ClaimedOutbound: Sendable, Equatable {
+    public var id: Int64
+    public var message: OutboundMessage
+    public var attempts: Int
+}
+
+/// The persistent outbound queue.
+extension SQLStore {
+    /// Queues a message; with a `dedupeKey`, queuing the same key again does nothing. Returns the
+    /// id of the queued message (the existing one for a repeated key).
+    @discardableResult
+    public func enqueue(_ message: OutboundMessage, dedupeKey: String?, at date: Date) async throws -> Int64 {
+        try await database.withTransaction { db in
+            try await Self.insertOutbound(message, dedupeKey: dedupeKey, at: date, on: db)
+        }
+    }
+
+    /// Queues a message on a connection inside the caller's transaction.
+    @discardableResult
+    static func insertOutbound(_ message: OutboundMessage, dedupeKey: String?, at date: Date, on db: any SQLDatabase) async throws -> Int64 {
+        let now = milliseconds(date)
+        let inserted = try await db.insert(into: "outbound_messages")
+            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url")
+            .values(
+                SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
+                message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
+                SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+            .ignoringConflicts(with: ["dedupe_key"])
+            .returning("id").first(decodingColumn: "id", as: Int64.self)
+        if let inserted { return inserted }
+        guard let dedupeKey, let existing = try await db.select().column("id").from("outbound_messages")
+            .where("dedupe_key", .equal, dedupeKey).first(decodingColumn: "id", as: Int64.self)
+        else { throw StoreError.corrupt("an outbound message conflicted but cannot be found") }
+        return existing
+    }
+
+    /// Claims due messages (pending and due, or claimed by a sender that died and whose lease
+    /// ran out) for `lease` seconds, oldest first.
+    public func claimDueOutbound(now date: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbound] {
+        let now = Self.milliseconds(date)
+        let leaseUntil = now + Int64(lease * 1000)
+        return try await database.withTransaction { db in
+            let rows = try await db.select()
+                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts", "reply_url")
+                .from("outbound_messages")
+                .where { group in
+                    group.where { pending in
+                        pending.where("state", .equal, "pending").where("not_before", .lessThanOrEqual, now)
+                    }.orWhere { abandoned in
+                        abandoned.where("state", .equal, "sending").where("lease_until", .lessThan, now)
+                    }
+                }
+                .orderBy("id").limit(limit).all()
+            var claimed: [ClaimedOutbound] = []
+            for row in rows {
+                let id = try row.decode(column: "id", as: Int64.self)
+                // Conditional on the state seen, so a concurrent claimer cannot take it too.
+                let updated = try await db.update("outbound_messages")
+                    .set("state", to: "sending").set("lease_until", to: leaseUntil)
+                    .where("id", .equal, id)
+                    .where { group in
+                        group.where("state", .equal, "pending").orWhere { abandoned in
+                            abandoned.where("state", .equal, "sending").where("lease_until", .lessThan, now)
+                        }
+                    }
+                    .returning("id").all()
+                guard !updated.isEmpty else { continue }
+                let platformText = try row.decode(column: "platform", as: String.self)
+                guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("outbound_messages.platform '\(platformText)'") }
+                claimed.append(ClaimedOutbound(
+                    id: id,
+                    message: OutboundMessage(
+                        platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
+                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"),
+                        replyURL: try row.decode(column: "reply_url")),
+                    attempts: try row.decode(column: "attempts")))
+            }
+            return claimed
+        }
+    }
+
+    /// Records what happened to a claimed message.
+    /// `platformMessageID` is the platform's id of a sent message, where it gave one.
+    public func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?, platformMessageID: String? = nil) async throws {
+        try await database.withTransaction { db in
+            let update = db.update("outbound_messages").where("id", .equal, id).set("lease_until", to: SQLLiteral.null)
+            if let platformMessageID { update.set("platform_message_id", to: platformMessageID) }
+            switch delivery {
+            case .pending(let attempts, let notBefore):
+                update.set("state", to: "pending").set("attempts", to: attempts).set("not_before", to: Int64(notBefore * 1000))
+            case .sent(let at):
+                update.set("state", to: "sent").set("sent_at", to: Int64(at * 1000))
+            case .dead(let reason):
+                update.set("state", to: "dead").set("last_error", to: reason)
+            }
+            if let error, case .pending = delivery { update.set("last_error", to: error) }
+            try await update.run()
+        }
+    }
+
+    /// When messages were sent into a chat since a moment (for the rate limit).
+    public func sendTimes(botCode: String, chatID: String, since date: Date) async throws -> [Date] {
+        try await database.withConnection { db in
+            try await db.select().column("sent_at").from("outbound_messages")
+                .where("bot_code", .equal, botCode).where("chat_id", .equal, chatID)
+                .where("state", .equal, "sent").where("sent_at", .greaterThan, Self.milliseconds(date))
+                .all(decodingColumn: "sent_at", as: Int64.self).map(Self.date)
+        }
+    }
+
+    /// The state of one queued message: pending, sending, sent or dead.
+    public func outboundState(id: Int64) async throws -> (state: String, attempts: Int, lastError: String?)? {
+        try await database.withConnection { db in
+            guard let row = try await db.select().columns("state", "attempts", "last_error").from("outbound_messages")
+                .where("id", .equal, id).first() else { return nil }
+            return (try row.decode(column: "state"), try row.decode(column: "attempts"), try row.decode(column: "last_error"))
+        }
+    }
+
+    /// How many messages wait to be sent.
+    public func outboundQueueDepth() async throws -> Int {
+        try await database.withConnection { db in
+            try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("outbound_messages")
+                .where("state", .in, ["pending", "sending"]).first(decodingColumn: "n", as: Int.self) ?? 0
+        }
+    }
+}
