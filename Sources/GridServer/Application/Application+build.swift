@@ -160,7 +160,7 @@ func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<Ba
     let queued = work.outbound.notify
     router.add(middleware: SecurityHeadersMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: metrics))
-    router.add(middleware: ErrorMiddleware(logger: services.logger))
+    router.add(middleware: ErrorMiddleware(logger: services.logger, replies: services.replies))
     MetricsController(metrics: metrics, store: services.store, now: services.now, token: services.configuration.metricsToken).addRoutes(to: router)
     do {
         OpenAPIController(document: try OpenAPIController.document()).addRoutes(to: router)

@@ -82,7 +82,7 @@ struct MetricsController: Sendable {
                 // Compared in constant time, so the answer's timing tells nothing of the token.
                 let matches = presented.utf8.count == token.utf8.count && zip(presented.utf8, token.utf8).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
                 guard matches else {
-                    throw HTTPError(.unauthorized, headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""], message: "/metrics needs 'Authorization: Bearer <token>'")
+                    throw ServiceError(.unauthorized, message: "/metrics needs 'Authorization: Bearer <token>'", headers: [.wwwAuthenticate: "Bearer realm=\"metrics\""])
                 }
             }
             let text = metrics.exposition(try await store.operationalFigures(now: now()))

@@ -45,16 +45,16 @@ struct WebhookController: Sendable {
         let platformText = try context.parameters.require("platform")
         let botCode = try context.parameters.require("bot")
         guard let platform = ChatPlatform(rawValue: platformText) else {
-            throw HTTPError(.notFound, message: "unknown platform '\(platformText)'; use one of \(ChatPlatform.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ServiceError(.notFound, message: "unknown platform '\(platformText)'; use one of \(ChatPlatform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         guard let bot = try await store.bot(code: botCode), bot.platform == platform else {
-            throw HTTPError(.notFound, message: "no \(platform.rawValue) bot '\(botCode)' is configured")
+            throw ServiceError(.notFound, message: "no \(platform.rawValue) bot '\(botCode)' is configured")
         }
         let adapter = try makeAdapter(for: bot)
         if !isGET, platform != .wecom || bot.settings["mode"] != "app" {
             let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
             guard mediaType == "application/json" else {
-                throw HTTPError(.unsupportedMediaType, message: "send the message as Content-Type: application/json")
+                throw ServiceError(.unsupportedMediaType, message: "send the message as Content-Type: application/json")
             }
         }
         var request = request
@@ -76,9 +76,9 @@ struct WebhookController: Sendable {
             case .unauthorized(let reason):
                 logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(reason)"])
                 metrics.webhookRefused(platform: platform.rawValue)
-                throw HTTPError(.unauthorized, message: reason)
+                throw ServiceError(.unauthorized, message: reason)
             case .malformed(let reason):
-                throw HTTPError(.badRequest, message: reason)
+                throw ServiceError(.badRequest, message: reason)
             }
         }
         switch outcome {
@@ -94,7 +94,7 @@ struct WebhookController: Sendable {
             } catch let error as SignatureReused {
                 logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(error)"])
                 metrics.webhookRefused(platform: platform.rawValue)
-                throw HTTPError(.unauthorized, message: error.description)
+                throw ServiceError(.unauthorized, message: error.description)
             }
             guard platform == .generic else { return Self.response(adapter.acknowledgement) }
             let data = try JSONEncoder().encode(accepted)
@@ -107,7 +107,7 @@ struct WebhookController: Sendable {
         func setting(_ key: String) throws -> String {
             guard let value = bot.setting(key, environment: secrets) else {
                 logger.error("bot setting missing", metadata: ["chat.bot": "\(bot.code)", "setting": "\(key)"])
-                throw HTTPError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting '\(key)')")
+                throw ServiceError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting '\(key)')")
             }
             return value
         }
@@ -128,7 +128,7 @@ struct WebhookController: Sendable {
                     corpID: mode == .app ? try setting("corp_id") : "")
             } catch let error as WeComCryptoError {
                 logger.error("bot setting invalid", metadata: ["chat.bot": "\(bot.code)", "reason": "\(error)"])
-                throw HTTPError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting 'aes_key')")
+                throw ServiceError(.serviceUnavailable, message: "bot '\(bot.code)' is not configured (setting 'aes_key')")
             }
         }
     }

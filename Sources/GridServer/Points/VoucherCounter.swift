@@ -4,14 +4,6 @@ import GridCore
 import GridStore
 import HTTPTypes
 
-/// Why the counter refused a code: an HTTP status, a stable code for programs, and a sentence for
-/// the shop assistant.
-struct CounterProblem: Error, Sendable, Equatable {
-    var status: HTTPResponse.Status
-    var code: String
-    var message: String
-}
-
 /// A merchant's counter: reads a typed code or a scanned QR payload, looks a voucher up, and
 /// consumes it at most once. The web page and the JSON API both go through here.
 struct VoucherCounter: Sendable {
@@ -20,17 +12,17 @@ struct VoucherCounter: Sendable {
     let voucherKey: SymmetricKey
 
     /// The voucher code in a typed code or a scanned payload.
-    func read(_ text: String) throws(CounterProblem) -> (code: VoucherCode, ticket: VoucherTicket?) {
+    func read(_ text: String) throws(ServiceError) -> (code: VoucherCode, ticket: VoucherTicket?) {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !trimmed.isEmpty else { throw CounterProblem(status: .badRequest, code: "missing_code", message: "请输入券码或扫描二维码") }
+        guard !trimmed.isEmpty else { throw ServiceError(status: .badRequest, code: "missing_code", message: "请输入券码或扫描二维码") }
         if VoucherTicket.looksLikePayload(trimmed) {
             do {
                 let ticket = try VoucherTicket(payload: trimmed, key: voucherKey)
                 return (ticket.code, ticket)
             } catch .forged {
-                throw CounterProblem(status: .badRequest, code: "forged", message: "二维码签名无效：这不是本社区签发的券，请勿核销")
+                throw ServiceError(status: .badRequest, code: "forged", message: "二维码签名无效：这不是本社区签发的券，请勿核销")
             } catch {
-                throw CounterProblem(status: .badRequest, code: "bad_payload", message: "二维码内容无法识别，请改为手动输入券码")
+                throw ServiceError(status: .badRequest, code: "bad_payload", message: "二维码内容无法识别，请改为手动输入券码")
             }
         }
         do {
@@ -38,11 +30,11 @@ struct VoucherCounter: Sendable {
         } catch {
             switch error {
             case .checkFailed:
-                throw CounterProblem(status: .badRequest, code: "check_failed", message: "券码校验位不符，可能输错了，请核对后重新输入")
+                throw ServiceError(status: .badRequest, code: "check_failed", message: "券码校验位不符，可能输错了，请核对后重新输入")
             case .wrongLength(let count):
-                throw CounterProblem(status: .badRequest, code: "wrong_length", message: "券码应为 10 位加 1 位校验位（如 ABCDE-FGHJK-M），您输入了 \(count) 位")
+                throw ServiceError(status: .badRequest, code: "wrong_length", message: "券码应为 10 位加 1 位校验位（如 ABCDE-FGHJK-M），您输入了 \(count) 位")
             case .badSymbol(let symbol):
-                throw CounterProblem(status: .badRequest, code: "bad_symbol", message: "券码中不会出现「\(symbol)」，请核对后重新输入")
+                throw ServiceError(status: .badRequest, code: "bad_symbol", message: "券码中不会出现「\(symbol)」，请核对后重新输入")
             }
         }
     }
@@ -51,7 +43,7 @@ struct VoucherCounter: Sendable {
     func lookup(_ text: String, merchant: String) async throws -> Voucher {
         let (code, ticket) = try read(text)
         guard let voucher = try await store.readingPoints({ tx in try await tx.voucher(code: code, lock: false) }) else {
-            throw CounterProblem(status: .notFound, code: "not_found", message: "没有找到券码 \(code)，请核对后重新输入")
+            throw ServiceError(status: .notFound, code: "not_found", message: "没有找到券码 \(code)，请核对后重新输入")
         }
         try check(voucher, ticket: ticket, merchant: merchant)
         return voucher
@@ -74,35 +66,35 @@ struct VoucherCounter: Sendable {
                 return voucher
             }
         } catch PointsStoreError.voucherNotFound {
-            throw CounterProblem(status: .notFound, code: "not_found", message: "没有找到券码 \(code)，请核对后重新输入")
+            throw ServiceError(status: .notFound, code: "not_found", message: "没有找到券码 \(code)，请核对后重新输入")
         } catch let error as VoucherRuleError {
             throw try await problem(error)
         }
     }
 
-    private func check(_ voucher: Voucher, ticket: VoucherTicket?, merchant: String) throws(CounterProblem) {
+    private func check(_ voucher: Voucher, ticket: VoucherTicket?, merchant: String) throws(ServiceError) {
         if let ticket, Int64(ticket.expiresAt.timeIntervalSince1970) != Int64(voucher.expiresAt.timeIntervalSince1970) {
-            throw CounterProblem(status: .badRequest, code: "forged", message: "二维码与券的记录不符，请勿核销")
+            throw ServiceError(status: .badRequest, code: "forged", message: "二维码与券的记录不符，请勿核销")
         }
         guard voucher.merchantCode == merchant else {
-            throw CounterProblem(status: .forbidden, code: "other_merchant", message: "这张券是「\(voucher.merchantName)」的，本店不能核销")
+            throw ServiceError(status: .forbidden, code: "other_merchant", message: "这张券是「\(voucher.merchantName)」的，本店不能核销")
         }
     }
 
-    private func problem(_ error: VoucherRuleError) async throws -> CounterProblem {
+    private func problem(_ error: VoucherRuleError) async throws -> ServiceError {
         switch error {
         case .alreadyRedeemed(let at, let by):
             var who: String?
             if let by { who = try await store.person(code: by)?.name }
             let when = at.map { Self.moment($0) } ?? "此前"
-            return CounterProblem(status: .conflict, code: "already_redeemed",
+            return ServiceError(status: .conflict, code: "already_redeemed",
                                   message: "这张券已于 \(when) 核销\(who.map { "（核销人：\($0)）" } ?? "")，不能重复使用")
         case .expired(let at):
-            return CounterProblem(status: .conflict, code: "expired", message: "这张券已于 \(Self.moment(at)) 过期，积分已或将退回居民")
+            return ServiceError(status: .conflict, code: "expired", message: "这张券已于 \(Self.moment(at)) 过期，积分已或将退回居民")
         case .otherMerchant:
-            return CounterProblem(status: .forbidden, code: "other_merchant", message: "这张券不是本店的，不能核销")
+            return ServiceError(status: .forbidden, code: "other_merchant", message: "这张券不是本店的，不能核销")
         case .notDue:
-            return CounterProblem(status: .conflict, code: "not_due", message: "这张券还不能处理")
+            return ServiceError(status: .conflict, code: "not_due", message: "这张券还不能处理")
         }
     }
 

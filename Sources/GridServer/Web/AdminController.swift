@@ -27,16 +27,12 @@ struct AdminController: Sendable {
             do {
                 let saved = try await save(entity, fields, by: staff)
                 return WebPages.redirect(to: "/admin?saved=" + (saved.addingPercentEncoding(withAllowedCharacters: .urlQueryValue) ?? "") + "#\(entity)")
-            } catch let problem as AdminProblem {
-                return try await page(request, staff, problem: problem.message, status: .badRequest)
+            } catch let problem as ServiceError where problem.status == .badRequest {
+                return try await page(request, staff, problem: problem.pageText, status: .badRequest)
             } catch let refusal as CommandRefusal {
                 return try await page(request, staff, problem: refusal.reason, status: .conflict)
             }
         }
-    }
-
-    struct AdminProblem: Error {
-        var message: String
     }
 
     // MARK: The page
@@ -154,39 +150,39 @@ struct AdminController: Sendable {
         func optional(_ name: String) -> String? { field(name).isEmpty ? nil : field(name) }
         func required(_ name: String, _ label: String, max: Int = 60) throws -> String {
             let value = field(name)
-            guard !value.isEmpty else { throw AdminProblem(message: "请填写\(label)") }
-            guard value.count <= max else { throw AdminProblem(message: "\(label)不能超过 \(max) 个字") }
+            guard !value.isEmpty else { throw ServiceError.form("请填写\(label)") }
+            guard value.count <= max else { throw ServiceError.form("\(label)不能超过 \(max) 个字") }
             return value
         }
         func code(_ name: String = "code", _ label: String = "编码") throws -> String {
             let value = try required(name, label, max: 32)
             guard value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
-                throw AdminProblem(message: "\(label)只能用字母、数字、- 和 _")
+                throw ServiceError.form("\(label)只能用字母、数字、- 和 _")
             }
             return value
         }
         func number(_ name: String, _ label: String, _ range: ClosedRange<Int64>) throws -> Int64 {
             guard let value = Int64(field(name)), range.contains(value) else {
-                throw AdminProblem(message: "\(label)须为 \(range.lowerBound) 到 \(range.upperBound) 之间的整数")
+                throw ServiceError.form("\(label)须为 \(range.lowerBound) 到 \(range.upperBound) 之间的整数")
             }
             return value
         }
         func grid(_ name: String, required: Bool) throws -> String? {
             guard let value = optional(name) else {
-                if required { throw AdminProblem(message: "请选择网格") }
+                if required { throw ServiceError.form("请选择网格") }
                 return nil
             }
-            guard directory.grids[value] != nil else { throw AdminProblem(message: "没有网格 \(value)") }
+            guard directory.grids[value] != nil else { throw ServiceError.form("没有网格 \(value)") }
             return value
         }
         func building(_ name: String) throws -> String? {
             guard let value = optional(name) else { return nil }
-            guard directory.buildingGrids[value] != nil else { throw AdminProblem(message: "没有 \(value)号楼") }
+            guard directory.buildingGrids[value] != nil else { throw ServiceError.form("没有 \(value)号楼") }
             return value
         }
         func department(_ name: String) throws -> String? {
             guard let value = optional(name) else { return nil }
-            guard directory.department(code: value) != nil else { throw AdminProblem(message: "没有部门 \(value)") }
+            guard directory.department(code: value) != nil else { throw ServiceError.form("没有部门 \(value)") }
             return value
         }
         let person = staff.person
@@ -196,9 +192,9 @@ struct AdminController: Sendable {
             let key = try code()
             let parent = try grid("parent", required: false)
             guard parent != key, parent.map({ directory.chain($0).contains(key) }) != true else {
-                throw AdminProblem(message: "上级网格不能是它自己或它下面的网格")
+                throw ServiceError.form("上级网格不能是它自己或它下面的网格")
             }
-            guard let community = directory.grids.values.first?.communityCode else { throw AdminProblem(message: "社区还没有网格，请先载入种子数据") }
+            guard let community = directory.grids.values.first?.communityCode else { throw ServiceError.form("社区还没有网格，请先载入种子数据") }
             try await store.save(.grid, key: key, fields: [
                 ("name", .text(try required("name", "名称"))), ("community_code", .text(directory.grids[key]?.communityCode ?? community)),
                 ("parent_code", .text(parent)),
@@ -207,7 +203,7 @@ struct AdminController: Sendable {
 
         case "buildings":
             let key = try code("code", "楼号")
-            guard let gridCode = try grid("grid", required: true) else { throw AdminProblem(message: "请选择网格") }
+            guard let gridCode = try grid("grid", required: true) else { throw ServiceError.form("请选择网格") }
             try await store.save(.building, key: key, fields: [
                 ("name", .text(optional("name") ?? "\(key)号楼")), ("grid_code", .text(gridCode)),
                 ("units", .number(try number("units", "单元数", 1...50))), ("floors", .number(try number("floors", "层数", 1...200))),
@@ -216,13 +212,13 @@ struct AdminController: Sendable {
 
         case "staff":
             let key = try code()
-            guard let role = Role(rawValue: field("role")), role.isStaff else { throw AdminProblem(message: "请选择工作人员角色") }
+            guard let role = Role(rawValue: field("role")), role.isStaff else { throw ServiceError.form("请选择工作人员角色") }
             let gridCode = try grid("grid", required: role == .gridWorker || role == .gridHead)
             let buildingCode = try building("building")
             let departmentCode = try department("department")
-            if role == .buildingHead, buildingCode == nil { throw AdminProblem(message: "楼长须选择负责的楼栋") }
-            if role == .departmentStaff, departmentCode == nil { throw AdminProblem(message: "部门工作人员须选择部门") }
-            if let phone = optional("phone"), !PersonalData.isPhoneNumber(phone) { throw AdminProblem(message: "手机号格式不正确") }
+            if role == .buildingHead, buildingCode == nil { throw ServiceError.form("楼长须选择负责的楼栋") }
+            if role == .departmentStaff, departmentCode == nil { throw ServiceError.form("部门工作人员须选择部门") }
+            if let phone = optional("phone"), !PersonalData.isPhoneNumber(phone) { throw ServiceError.form("手机号格式不正确") }
             try await store.save(.person, key: key, fields: [
                 ("name", .text(try required("name", "姓名", max: 30))), ("role", .text(role.rawValue)),
                 ("grid_code", .text(role == .gridWorker || role == .gridHead ? gridCode : nil)),
@@ -231,24 +227,24 @@ struct AdminController: Sendable {
                 ("phone", .text(optional("phone"))),
             ], by: person, at: now)
             if let userID = optional("user_id") {
-                guard let platform = ChatPlatform(rawValue: field("platform")) else { throw AdminProblem(message: "请选择聊天平台") }
+                guard let platform = ChatPlatform(rawValue: field("platform")) else { throw ServiceError.form("请选择聊天平台") }
                 guard try await store.addIdentity(ChatIdentity(platform: platform, userID: userID), to: key, by: person, at: now) else {
-                    throw AdminProblem(message: "\(platform.rawValue) 账号 \(userID) 已属于另一个人")
+                    throw ServiceError.form("\(platform.rawValue) 账号 \(userID) 已属于另一个人")
                 }
             }
             return "已保存工作人员 \(key)"
 
         case "departments":
             let key = try code()
-            guard let kind = DepartmentKind(rawValue: field("kind")) else { throw AdminProblem(message: "请选择部门类型") }
+            guard let kind = DepartmentKind(rawValue: field("kind")) else { throw ServiceError.form("请选择部门类型") }
             try await store.save(.department, key: key, fields: [("name", .text(try required("name", "名称"))), ("kind", .text(kind.rawValue))],
                                  by: person, at: now)
             return "已保存部门 \(key)"
 
         case "routing":
-            guard let category = ReportCategory(rawValue: field("category")) else { throw AdminProblem(message: "没有这个类别") }
+            guard let category = ReportCategory(rawValue: field("category")) else { throw ServiceError.form("没有这个类别") }
             guard let departmentCode = try department("department") else {
-                throw AdminProblem(message: "请选择部门；不单独设置的类别按兜底规则派给\(directory.department(code: directory.routing["*"])?.name ?? "社区")")
+                throw ServiceError.form("请选择部门；不单独设置的类别按兜底规则派给\(directory.department(code: directory.routing["*"])?.name ?? "社区")")
             }
             try await store.save(.routing, key: category.rawValue, fields: [("department_code", .text(departmentCode))], by: person, at: now)
             return "\(category.chineseName)类问题今后派给\(directory.department(code: departmentCode)?.name ?? departmentCode)"
@@ -256,14 +252,14 @@ struct AdminController: Sendable {
         case "groups":
             let key = try code()
             guard let group = directory.chatGroups.first(where: { $0.code == key }) else {
-                throw AdminProblem(message: "没有群 \(key)；新群由机器人在群里收到「绑定」后登记")
+                throw ServiceError.form("没有群 \(key)；新群由机器人在群里收到「绑定」后登记")
             }
-            guard let kind = ChatGroupKind(rawValue: field("kind")) else { throw AdminProblem(message: "请选择群类型") }
+            guard let kind = ChatGroupKind(rawValue: field("kind")) else { throw ServiceError.form("请选择群类型") }
             let buildingCode = try building("building")
             let gridCode = try grid("grid", required: kind == .gridStaff)
             let departmentCode = try department("department")
-            if kind == .building, buildingCode == nil { throw AdminProblem(message: "楼栋群须选择楼栋") }
-            if kind == .department, departmentCode == nil { throw AdminProblem(message: "部门群须选择部门") }
+            if kind == .building, buildingCode == nil { throw ServiceError.form("楼栋群须选择楼栋") }
+            if kind == .department, departmentCode == nil { throw ServiceError.form("部门群须选择部门") }
             try await store.save(.chatGroup, key: key, fields: [
                 ("name", .text(optional("name") ?? group.name)), ("kind", .text(kind.rawValue)),
                 ("building_code", .text(kind == .building ? buildingCode : nil)), ("grid_code", .text(kind == .gridStaff ? gridCode : nil)),
@@ -274,9 +270,9 @@ struct AdminController: Sendable {
         case "offers":
             let key = try code()
             let merchants = try await store.merchants()
-            guard let merchant = merchants.first(where: { $0.code == field("merchant") }) else { throw AdminProblem(message: "请选择商户") }
+            guard let merchant = merchants.first(where: { $0.code == field("merchant") }) else { throw ServiceError.form("请选择商户") }
             guard let fen = Decimal(string: field("value")).map({ NSDecimalNumber(decimal: $0 * 100).int64Value }), (1...1_000_000).contains(fen) else {
-                throw AdminProblem(message: "面值须为 0.01 到 10000 元")
+                throw ServiceError.form("面值须为 0.01 到 10000 元")
             }
             try await store.save(.offer, key: key, fields: [
                 ("merchant_code", .text(merchant.code)), ("title", .text(try required("title", "名称"))),
@@ -286,18 +282,18 @@ struct AdminController: Sendable {
             return "已保存兑换项目 \(key)"
 
         case "tasks":
-            guard let points = Int(field("points")) else { throw AdminProblem(message: "积分须为整数") }
-            guard let slots = Int(optional("slots") ?? "1") else { throw AdminProblem(message: "名额须为整数") }
+            guard let points = Int(field("points")) else { throw ServiceError.form("积分须为整数") }
+            guard let slots = Int(optional("slots") ?? "1") else { throw ServiceError.form("名额须为整数") }
             let body = TasksAPIController.NewTask(title: field("title"), points: points, slots: slots, deadline: optional("deadline"), building: optional("building"))
             do {
                 let posted = try await tasks.post(body, by: person)
                 return "已发布任务 \(posted.task.code)：\(posted.task.title)"
-            } catch let error as HTTPError {
-                throw AdminProblem(message: error.body ?? "任务内容有误")
+            } catch let error as ServiceError where error.status == .badRequest {
+                throw ServiceError.form(error.page ?? error.message)
             }
 
         default:
-            throw HTTPError(.notFound, message: "nothing to administer at /admin/\(entity)")
+            throw ServiceError(.notFound, message: "nothing to administer at /admin/\(entity)")
         }
     }
 }

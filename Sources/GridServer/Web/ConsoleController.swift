@@ -41,7 +41,7 @@ struct Console: Sendable {
     /// The signed-in staff member; nil when nobody is signed in (the caller sends them to sign
     /// in); 403 for merchants and residents.
     func staff(_ request: Request) async throws -> Staff? {
-        guard let principal = try await sessions.principal(of: request, allowed: { $0.role.isStaff }, forbidden: "the console is for community staff only") else {
+        guard let principal = try await sessions.principal(of: request, allowed: { $0.role.isStaff }, forbidden: "the console is for community staff only", page: "工作台仅供社区工作人员使用。") else {
             return nil
         }
         let directory = try await store.directory()
@@ -51,7 +51,7 @@ struct Console: Sendable {
     /// The community admin; 403 for other staff.
     func admin(_ request: Request) async throws -> Staff? {
         guard let staff = try await staff(request) else { return nil }
-        guard staff.isAdmin else { throw HTTPError(.forbidden, message: "administration is for the community admin only") }
+        guard staff.isAdmin else { throw ServiceError(.forbidden, message: "administration is for the community admin only", page: "社区管理页面仅供社区管理员使用。") }
         return staff
     }
 
@@ -112,7 +112,7 @@ struct ConsoleController: Sendable {
             guard let principal = try await console.sessions.principal(of: request) else { return WebPages.redirect(to: "/login") }
             switch principal.person.role {
             case .merchant: return WebPages.redirect(to: "/counter")
-            case .resident: throw HTTPError(.forbidden, message: "the console is for community staff only")
+            case .resident: throw ServiceError(.forbidden, message: "the console is for community staff only", page: "工作台仅供社区工作人员使用。")
             default: return WebPages.redirect(to: "/reports")
             }
         }
@@ -148,30 +148,30 @@ struct ConsoleController: Sendable {
 
         init(_ request: Request, staff: Console.Staff) throws {
             if let grid = Console.parameter(request, "grid") {
-                guard staff.grids.contains(where: { $0.code == grid }) else { throw HTTPError(.badRequest, message: "grid '\(grid)' is not one of yours") }
+                guard staff.grids.contains(where: { $0.code == grid }) else { throw ServiceError(.badRequest, message: "grid '\(grid)' is not one of yours", page: "网格 \(grid) 不在您负责的范围内。") }
                 self.grid = grid
             }
             if let status = Console.parameter(request, "status") {
                 guard status == "open" || status == "all" || ReportStatus(rawValue: status) != nil else {
-                    throw HTTPError(.badRequest, message: "status must be open, all or one of \(ReportStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ServiceError(.badRequest, message: "status must be open, all or one of \(ReportStatus.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 self.status = status
             }
             if let category = Console.parameter(request, "category") {
                 guard let value = ReportCategory(rawValue: category) else {
-                    throw HTTPError(.badRequest, message: "category must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ServiceError(.badRequest, message: "category must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 self.category = value
             }
             if let urgency = Console.parameter(request, "urgency") {
                 guard let value = Urgency(rawValue: urgency) else {
-                    throw HTTPError(.badRequest, message: "urgency must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
+                    throw ServiceError(.badRequest, message: "urgency must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
                 }
                 self.urgency = value
             }
             overdue = Console.parameter(request, "overdue") == "1"
             if let page = Console.parameter(request, "page") {
-                guard let number = Int(page), number >= 1, number <= 100_000 else { throw HTTPError(.badRequest, message: "page must be a whole number from 1") }
+                guard let number = Int(page), number >= 1, number <= 100_000 else { throw ServiceError(.badRequest, message: "page must be a whole number from 1") }
                 self.page = number
             }
         }
@@ -235,9 +235,12 @@ struct ConsoleController: Sendable {
     // MARK: A report
 
     private func visibleOrder(_ context: some RequestContext, _ staff: Console.Staff) async throws -> WorkOrder {
-        guard let id = context.parameters.get("id", as: Int64.self) else { throw HTTPError(.badRequest, message: "a report number is a whole number") }
-        guard let order = try await store.workOrder(id: id) else { throw HTTPError(.notFound, message: "there is no report #\(id)") }
-        guard staff.sees(order) else { throw HTTPError(.forbidden, message: "report #\(id) is outside your grid") }
+        guard let id = context.parameters.get("id", as: Int64.self) else { throw ServiceError(.badRequest, message: "a report number is a whole number", page: "工单号应为数字。") }
+        guard let order = try await store.workOrder(id: id) else { throw ServiceError(.notFound, message: "there is no report #\(id)", page: "没有工单 #\(id)。") }
+        guard staff.sees(order) else {
+            let owner = staff.directory.currentRoute(of: order).description
+            throw ServiceError(.forbidden, message: "report #\(id) is outside your grid", page: "工单 #\(id) 不在您负责的范围内，由\(owner)承办。")
+        }
         return order
     }
 
@@ -335,10 +338,10 @@ struct ConsoleController: Sendable {
 
     private func act(_ request: Request, _ staff: Console.Staff, _ order: WorkOrder, _ fields: [String: String]) async throws -> Response {
         guard let verb = fields["verb"].flatMap(CommandVerb.init), Self.actionForms.contains(where: { $0.verb == verb }) else {
-            throw HTTPError(.badRequest, message: "verb must be one of \(Self.actionForms.map(\.verb.rawValue).joined(separator: ", "))")
+            throw ServiceError(.badRequest, message: "verb must be one of \(Self.actionForms.map(\.verb.rawValue).joined(separator: ", "))")
         }
         guard let key = fields["key"], key.count >= 16, key.count <= 64 else {
-            throw HTTPError(.badRequest, message: "the form's one-time key is missing; reload the page and try again")
+            throw ServiceError(.badRequest, message: "the form's one-time key is missing; reload the page and try again", page: "页面已过期，请刷新后重试。")
         }
         func field(_ name: String) -> String { (fields[name] ?? "").trimmingCharacters(in: .whitespacesAndNewlines) }
         var ids = [order.id]

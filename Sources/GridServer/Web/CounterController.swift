@@ -44,7 +44,7 @@ struct CounterController: Sendable {
             let (merchant, body) = try await apiRequest(request)
             do {
                 return try Self.json(VoucherJSON(try await counter.lookup(body.code, merchant: merchant.merchantCode)))
-            } catch let problem as CounterProblem {
+            } catch let problem as ServiceError {
                 return try Self.json(ProblemJSON(problem), status: problem.status)
             }
         }
@@ -52,7 +52,7 @@ struct CounterController: Sendable {
             let (merchant, body) = try await apiRequest(request)
             do {
                 return try Self.json(VoucherJSON(try await counter.redeem(body.code, merchant: merchant.merchantCode, by: merchant.person, now: now())))
-            } catch let problem as CounterProblem {
+            } catch let problem as ServiceError {
                 return try Self.json(ProblemJSON(problem), status: problem.status)
             }
         }
@@ -112,12 +112,12 @@ struct CounterController: Sendable {
         var principal: Principal { Principal(person: person, channel: channel) }
     }
 
-    static let unauthorized = HTTPError(.unauthorized, message: "sign in first, or send Authorization: Bearer <token> (gridbot accounts token)")
+    static let unauthorized = ServiceError(.unauthorized, message: "sign in first, or send Authorization: Bearer <token> (gridbot accounts token)")
 
     /// The signed-in merchant; nil when nobody is signed in; 403 for anyone who is not a merchant.
     private func merchant(_ request: Request) async throws -> MerchantPrincipal? {
         guard let principal = try await sessions.principal(of: request, allowed: { $0.role == .merchant && $0.merchantCode != nil },
-                                                           forbidden: "the merchant counter is for merchants' staff only"),
+                                                           forbidden: "the merchant counter is for merchants' staff only", page: "核销页面仅供商户店员使用。"),
               let code = principal.person.merchantCode else { return nil }
         return MerchantPrincipal(person: principal.person, merchantCode: code, channel: principal.channel)
     }
@@ -128,7 +128,7 @@ struct CounterController: Sendable {
 
     private func counterPage(
         _ request: Request, merchant: MerchantPrincipal, entered: String = "", voucher: Voucher? = nil, redeemed: Bool = false,
-        problem: CounterProblem? = nil
+        problem: ServiceError? = nil
     ) async throws -> Response {
         let today = CalendarDay(now()).start()
         let todays = try await store.readingPoints { tx in
@@ -161,7 +161,7 @@ struct CounterController: Sendable {
                 ? try await counter.redeem(entered, merchant: merchant.merchantCode, by: merchant.person, now: now())
                 : try await counter.lookup(entered, merchant: merchant.merchantCode)
             return try await counterPage(request, merchant: merchant, entered: redeem ? "" : entered, voucher: voucher, redeemed: redeem)
-        } catch let problem as CounterProblem {
+        } catch let problem as ServiceError {
             return try await counterPage(request, merchant: merchant, entered: entered, problem: problem)
         }
     }
@@ -238,7 +238,7 @@ struct CounterController: Sendable {
         var error: String
         var message: String
 
-        init(_ problem: CounterProblem) {
+        init(_ problem: ServiceError) {
             error = problem.code
             message = problem.message
         }

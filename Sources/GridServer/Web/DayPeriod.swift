@@ -28,11 +28,11 @@ struct DayPeriod: Sendable {
     init(_ request: Request, now: Date, maximumDays: Int = 366, defaultFirst: (CalendarDay) -> CalendarDay?) throws {
         let last = Console.parameter(request, "to").map { CalendarDay($0) } ?? CalendarDay(now)
         guard let last, let first = Console.parameter(request, "from").map({ CalendarDay($0) }) ?? defaultFirst(last) else {
-            throw HTTPError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
+            throw ServiceError(.badRequest, message: "from and to must be days written YYYY-MM-DD")
         }
-        guard first <= last else { throw HTTPError(.badRequest, message: "from must not be after to") }
+        guard first <= last else { throw ServiceError(.badRequest, message: "from must not be after to") }
         guard last.start().timeIntervalSince(first.start()) < Double(maximumDays) * 86_400 else {
-            throw HTTPError(.badRequest, message: "the period may cover at most \(maximumDays) days")
+            throw ServiceError(.badRequest, message: "the period may cover at most \(maximumDays) days")
         }
         self.first = first
         self.last = last

@@ -60,12 +60,6 @@ struct Open311Controller: Sendable {
         var contentType: String { self == .json ? "application/json; charset=utf-8" : "text/xml; charset=utf-8" }
     }
 
-    /// An error in the spec's format: a list of code and description.
-    struct Problem: Error {
-        var status: HTTPResponse.Status
-        var description: String
-    }
-
     func addRoutes(to router: Router<some RequestContext>) {
         router.get("\(Self.base)/:resource") { request, context in
             try await answer(context, "resource") { name, format in
@@ -73,7 +67,7 @@ struct Open311Controller: Sendable {
                 case "discovery": return ("discovery", discovery(request))
                 case "services": return ("services", .list(item: "service", ReportCategory.allCases.map(Self.service)))
                 case "requests": return ("service_requests", .list(item: "request", try await requests(request)))
-                default: throw Problem(status: .notFound, description: "no resource \(name); see \(Self.base)/discovery.json")
+                default: throw ServiceError(.notFound, message: "no resource \(name); see \(Self.base)/discovery.json")
                 }
             }
         }
@@ -83,21 +77,21 @@ struct Open311Controller: Sendable {
             // decoder would read as a dictionary.
             let fields = urlEncodedPairs(String(buffer: try await request.collectBody(upTo: 64 * 1024)), plusIsSpace: true)
             return try await answer(context, "resource") { name, _ in
-                guard name == "requests" else { throw Problem(status: .notFound, description: "only requests can be posted") }
+                guard name == "requests" else { throw ServiceError(.notFound, message: "only requests can be posted") }
                 return ("service_requests", .list(item: "request", [try await create(fields)]))
             }
         }
         router.get("\(Self.base)/services/:service") { _, context in
             try await answer(context, "service") { code, _ in
-                guard let category = ReportCategory(rawValue: code) else { throw Problem(status: .notFound, description: "no service_code \(code)") }
+                guard let category = ReportCategory(rawValue: code) else { throw ServiceError(.notFound, message: "no service_code \(code)") }
                 return ("service_definition", Self.definition(category))
             }
         }
         router.get("\(Self.base)/requests/:request") { _, context in
             try await answer(context, "request") { id, _ in
-                guard let number = Int64(id) else { throw Problem(status: .badRequest, description: "service_request_id must be a number") }
+                guard let number = Int64(id) else { throw ServiceError(.badRequest, message: "service_request_id must be a number") }
                 let (rows, _) = try await store.reports(ReportFilter(scope: .everything, ids: [number], limit: 1))
-                guard let row = rows.first else { throw Problem(status: .notFound, description: "no service request \(id)") }
+                guard let row = rows.first else { throw ServiceError(.notFound, message: "no service request \(id)") }
                 return ("service_requests", .list(item: "request", [Self.request(row, directory: try await store.directory())]))
             }
         }
@@ -109,18 +103,19 @@ struct Open311Controller: Sendable {
         let file = context.parameters.get(parameter) ?? ""
         let dot = file.lastIndex(of: ".")
         guard let dot, let format = Format(rawValue: String(file[file.index(after: dot)...])) else {
-            return Self.write(("errors", Self.errors(Problem(status: .badRequest, description: "add the format to the path: \(file).json or \(file).xml"))),
+            return Self.write(("errors", Self.errors(ServiceError(.badRequest, message: "add the format to the path: \(file).json or \(file).xml"))),
                               format: .json, status: .badRequest)
         }
         do {
             return Self.write(try await body(String(file[..<dot]), format), format: format)
-        } catch let problem as Problem {
+        } catch let problem as ServiceError {
             return Self.write(("errors", Self.errors(problem)), format: format, status: problem.status)
         }
     }
 
-    static func errors(_ problem: Problem) -> Open311Node {
-        .list(item: "error", [.object([("code", .number(Int64(problem.status.code))), ("description", .text(problem.description))])])
+    /// An error in the spec's format: a list of code and description.
+    static func errors(_ problem: ServiceError) -> Open311Node {
+        .list(item: "error", [.object([("code", .number(Int64(problem.status.code))), ("description", .text(problem.message))])])
     }
 
     static func write(_ document: (root: String, node: Open311Node), format: Format, status: HTTPResponse.Status = .ok) -> Response {
@@ -187,7 +182,7 @@ struct Open311Controller: Sendable {
         if let date = formatter.date(from: text) { return date }
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
         if let date = formatter.date(from: text) { return date }
-        throw Problem(status: .badRequest, description: "\(text) is not a W3C datetime with a zone, like 2026-11-21T09:30:00+08:00")
+        throw ServiceError(.badRequest, message: "\(text) is not a W3C datetime with a zone, like 2026-11-21T09:30:00+08:00")
     }
 
     /// A report's text as the public may see it: phone and ID numbers masked, and the room
@@ -230,20 +225,20 @@ struct Open311Controller: Sendable {
         var filter = ReportFilter(scope: .everything, limit: 1_000)
         if let ids = parameter("service_request_id") {
             filter.ids = try ids.split(separator: ",").map { part in
-                guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else { throw Problem(status: .badRequest, description: "service_request_id must be numbers separated by commas") }
+                guard let id = Int64(part.trimmingCharacters(in: .whitespaces)) else { throw ServiceError(.badRequest, message: "service_request_id must be numbers separated by commas") }
                 return id
             }
         } else {
             if let codes = parameter("service_code") {
                 filter.categories = try codes.split(separator: ",").map { code in
-                    guard let category = ReportCategory(rawValue: code.trimmingCharacters(in: .whitespaces)) else { throw Problem(status: .badRequest, description: "no service_code \(code)") }
+                    guard let category = ReportCategory(rawValue: code.trimmingCharacters(in: .whitespaces)) else { throw ServiceError(.badRequest, message: "no service_code \(code)") }
                     return category
                 }
             }
             let end = try parameter("end_date").map(Self.date) ?? now()
             let start = try parameter("start_date").map(Self.date) ?? end.addingTimeInterval(-90 * 86_400)
-            guard start <= end else { throw Problem(status: .badRequest, description: "start_date is after end_date") }
-            guard end.timeIntervalSince(start) <= 90 * 86_400 else { throw Problem(status: .badRequest, description: "start_date and end_date may be at most 90 days apart") }
+            guard start <= end else { throw ServiceError(.badRequest, message: "start_date is after end_date") }
+            guard end.timeIntervalSince(start) <= 90 * 86_400 else { throw ServiceError(.badRequest, message: "start_date and end_date may be at most 90 days apart") }
             filter.from = start
             filter.to = end.addingTimeInterval(0.001)
             if let statuses = parameter("status") {
@@ -252,7 +247,7 @@ struct Open311Controller: Sendable {
                     switch status {
                     case "open": chosen += ReportStatus.allCases.filter(\.isOpen)
                     case "closed": chosen += ReportStatus.allCases.filter { !$0.isOpen }
-                    default: throw Problem(status: .badRequest, description: "status must be open or closed")
+                    default: throw ServiceError(.badRequest, message: "status must be open or closed")
                     }
                 }
                 filter.statuses = chosen
@@ -268,21 +263,21 @@ struct Open311Controller: Sendable {
             guard let value = fields[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !value.isEmpty else { return nil }
             return value
         }
-        guard let key = field("api_key") else { throw Problem(status: .forbidden, description: "api_key is required") }
-        guard let person = try await store.person(apiToken: key), person.role.isStaff else { throw Problem(status: .forbidden, description: "api_key is not valid") }
-        guard let code = field("service_code") else { throw Problem(status: .badRequest, description: "service_code is required") }
-        guard let category = ReportCategory(rawValue: code) else { throw Problem(status: .notFound, description: "no service_code \(code)") }
+        guard let key = field("api_key") else { throw ServiceError(.forbidden, message: "api_key is required") }
+        guard let person = try await store.person(apiToken: key), person.role.isStaff else { throw ServiceError(.forbidden, message: "api_key is not valid") }
+        guard let code = field("service_code") else { throw ServiceError(.badRequest, message: "service_code is required") }
+        guard let category = ReportCategory(rawValue: code) else { throw ServiceError(.notFound, message: "no service_code \(code)") }
         let address = field("address_string") ?? field("address_id").map { "\($0)号楼" }
         guard address != nil || (field("lat") != nil && field("long") != nil) else {
-            throw Problem(status: .badRequest, description: "a location is required: address_string, address_id, or lat and long")
+            throw ServiceError(.badRequest, message: "a location is required: address_string, address_id, or lat and long")
         }
         let description = field("description") ?? category.chineseName
-        guard description.count <= 4_000 else { throw Problem(status: .badRequest, description: "description is limited to 4000 characters") }
-        guard !description.contains("<") else { throw Problem(status: .badRequest, description: "description must be plain text, without HTML") }
+        guard description.count <= 4_000 else { throw ServiceError(.badRequest, message: "description is limited to 4000 characters") }
+        guard !description.contains("<") else { throw ServiceError(.badRequest, message: "description must be plain text, without HTML") }
         var urgency = parser.parse(description, groupBuilding: nil).urgency ?? .normal
         if let given = field("attribute[urgency]") {
             guard let value = Urgency(rawValue: given) else {
-                throw Problem(status: .badRequest, description: "attribute[urgency] must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ServiceError(.badRequest, message: "attribute[urgency] must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             urgency = value
         }
@@ -300,7 +295,7 @@ struct Open311Controller: Sendable {
         var made = try await intake.record(stored, report: report, answering: false, now: moment)
         if made == nil { made = try await store.reportID(messageID: recorded.id) }
         guard let id = made else {
-            throw Problem(status: .badRequest, description: "the request could not be recorded as a report; try again")
+            throw ServiceError(.badRequest, message: "the request could not be recorded as a report; try again")
         }
         onQueued()
         return .object([("service_request_id", .text(String(id))), ("service_notice", .text("已受理，可用 service_request_id 查询进展"))])

@@ -67,7 +67,7 @@ struct TasksAPIController: Sendable {
             let code = try context.parameters.require("code").uppercased()
             let body = try await jsonBody(ReviewBody.self, request, example: #"{"person": "R1", "approve": true}"#)
             if !body.approve, (body.reason ?? "").trimmingCharacters(in: .whitespaces).isEmpty {
-                throw HTTPError(.badRequest, message: "a rejection needs a reason")
+                throw ServiceError(.badRequest, message: "a rejection needs a reason")
             }
             return try await refusing {
                 let directory = try await store.directory()
@@ -115,7 +115,7 @@ struct TasksAPIController: Sendable {
     /// must send its CSRF token for a change.
     private func staff(_ request: Request) async throws -> Person {
         guard let principal = try await sessions.principal(of: request, allowed: { VolunteerTasks.managesTasks($0.role) },
-                                                           forbidden: "tasks are managed by grid workers, grid heads, building heads and community staff")
+                                                           forbidden: "tasks are managed by grid workers, grid heads, building heads and community staff", page: "志愿任务由网格员、网格长、楼长或社区工作人员管理。")
         else { throw CounterController.unauthorized }
         if request.method != .get { try sessions.checkAPICall(request, by: principal) }
         return principal.person
@@ -131,21 +131,21 @@ struct TasksAPIController: Sendable {
             case .notFound: .notFound
             case .conflict: .conflict
             }
-            throw HTTPError(status, message: refusal.reason)
+            throw ServiceError(status, message: refusal.reason)
         }
     }
 
     static func draft(_ body: NewTask, now: Date) throws -> TaskDraft {
         let title = body.title.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !title.isEmpty, title.count <= 60 else { throw HTTPError(.badRequest, message: "title must be 1 to 60 characters") }
-        guard (1...10_000).contains(body.points) else { throw HTTPError(.badRequest, message: "points must be from 1 to 10000") }
+        guard !title.isEmpty, title.count <= 60 else { throw ServiceError(.badRequest, message: "title must be 1 to 60 characters") }
+        guard (1...10_000).contains(body.points) else { throw ServiceError(.badRequest, message: "points must be from 1 to 10000") }
         let slots = body.slots ?? 1
-        guard (1...1_000).contains(slots) else { throw HTTPError(.badRequest, message: "slots must be from 1 to 1000") }
+        guard (1...1_000).contains(slots) else { throw ServiceError(.badRequest, message: "slots must be from 1 to 1000") }
         let today = CalendarDay(now).description
         var deadline = CalendarDay(now.addingTimeInterval(7 * 86_400)).description
         if let given = body.deadline {
-            guard CalendarDay(given) != nil else { throw HTTPError(.badRequest, message: "deadline must be a day written YYYY-MM-DD") }
-            guard given >= today else { throw HTTPError(.badRequest, message: "deadline \(given) has passed") }
+            guard CalendarDay(given) != nil else { throw ServiceError(.badRequest, message: "deadline must be a day written YYYY-MM-DD") }
+            guard given >= today else { throw ServiceError(.badRequest, message: "deadline \(given) has passed") }
             deadline = given
         }
         return TaskDraft(title: title, points: body.points, slots: slots, deadline: deadline, deadlineGiven: body.deadline != nil)

@@ -20,7 +20,7 @@ struct TriageController: Sendable {
             let fields = try await formFields(request)
             try console.sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
             guard let staff = try await console.staff(request) else { return Console.signIn(request) }
-            guard let messageID = context.parameters.get("message", as: Int64.self) else { throw HTTPError(.badRequest, message: "a message number is a whole number") }
+            guard let messageID = context.parameters.get("message", as: Int64.self) else { throw ServiceError(.badRequest, message: "a message number is a whole number") }
             return try await act(request, staff, messageID: messageID, fields)
         }
     }
@@ -51,19 +51,19 @@ struct TriageController: Sendable {
         switch field("action") {
         case "promote":
             guard let key = fields["key"], key.count >= 16, key.count <= 64 else {
-                throw HTTPError(.badRequest, message: "the form's one-time key is missing; reload the page and try again")
+                throw ServiceError(.badRequest, message: "the form's one-time key is missing; reload the page and try again", page: "页面已过期，请刷新后重试。")
             }
             let category = field("category").isEmpty ? nil : ReportCategory(rawValue: field("category"))
             let urgency = field("urgency").isEmpty ? nil : Urgency(rawValue: field("urgency"))
-            guard field("category").isEmpty || category != nil else { throw HTTPError(.badRequest, message: "category must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))") }
-            guard field("urgency").isEmpty || urgency != nil else { throw HTTPError(.badRequest, message: "urgency must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard field("category").isEmpty || category != nil else { throw ServiceError(.badRequest, message: "category must be one of \(ReportCategory.allCases.map(\.rawValue).joined(separator: ", "))") }
+            guard field("urgency").isEmpty || urgency != nil else { throw ServiceError(.badRequest, message: "urgency must be one of \(Urgency.allCases.map(\.rawValue).joined(separator: ", "))") }
             let building = field("building").trimmingCharacters(in: CharacterSet(charactersIn: "号楼栋"))
             result = try await triage.promote(messageID: messageID, by: staff.person, category: category, urgency: urgency,
                                               building: building.isEmpty ? nil : building, key: key, now: console.now())
         case "dismiss":
             result = try await triage.dismiss(messageID: messageID, by: staff.person, now: console.now())
         default:
-            throw HTTPError(.badRequest, message: "action must be promote or dismiss")
+            throw ServiceError(.badRequest, message: "action must be promote or dismiss")
         }
         switch result {
         case .done(let line, let reportID):

@@ -75,9 +75,9 @@ struct WebSessions: Sendable {
 
     /// The signed-in person if `allowed`; nil when nobody is signed in; 403 (saying why) for a
     /// person who is signed in but may not use the route.
-    func principal(of request: Request, allowed: (Person) -> Bool, forbidden reason: String) async throws -> Principal? {
+    func principal(of request: Request, allowed: (Person) -> Bool, forbidden reason: String, page: String) async throws -> Principal? {
         guard let principal = try await principal(of: request) else { return nil }
-        guard allowed(principal.person) else { throw HTTPError(.forbidden, message: reason) }
+        guard allowed(principal.person) else { throw ServiceError(.forbidden, message: reason, page: page) }
         return principal
     }
 
@@ -92,7 +92,7 @@ struct WebSessions: Sendable {
         guard let nonce = request.cookies[Self.csrfCookie]?.value,
               let token = submitted ?? request.headers[Self.csrfHeader],
               constantTimeEqual(csrfToken(nonce: nonce), token) else {
-            throw HTTPError(.forbidden, message: "the form's security token is missing or stale; reload the page and try again")
+            throw ServiceError(.forbidden, code: "stale_form", message: "the form's security token is missing or stale; reload the page and try again", page: "页面已过期或安全校验未通过，请刷新页面后重试。")
         }
     }
 
@@ -166,6 +166,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
     case triage = "web/triage"
     case dashboard = "web/dashboard"
     case admin = "web/admin"
+    case error = "web/error"
 
     /// The page's title.
     var title: String {
@@ -178,6 +179,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
         case .triage: "待甄别"
         case .dashboard: "统计"
         case .admin: "社区管理"
+        case .error: "出错了"
         }
     }
 }
@@ -189,7 +191,7 @@ func formFields(_ request: Request, limit: Int = 16 * 1024) async throws -> [Str
     do {
         return try URLEncodedFormDecoder().decode([String: String].self, from: text)
     } catch {
-        throw HTTPError(.badRequest, message: "the form could not be read; reload the page and try again")
+        throw ServiceError(.badRequest, message: "the form could not be read; reload the page and try again", page: "表单内容无法读取，请刷新页面后重试。")
     }
 }
 
@@ -215,6 +217,6 @@ func jsonBody<T: Decodable>(_ type: T.Type, _ request: Request, example: String,
     do {
         return try JSONDecoder().decode(T.self, from: Data(buffer: buffer))
     } catch {
-        throw HTTPError(.badRequest, message: "send a JSON body like \(example)")
+        throw ServiceError(.badRequest, message: "send a JSON body like \(example)")
     }
 }
