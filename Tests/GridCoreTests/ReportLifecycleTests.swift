@@ -92,9 +92,14 @@ import Testing
                     if status == .closed {
                         #expect([.reopen(reason: "r"), .rate(satisfied: false), .rate(satisfied: true)].contains(action), "closed accepted \(action)")
                     }
-                    #expect(ReportStatus.allCases.contains(transition.state.status))
+                    if actor == Self.resident {
+                        #expect([.rate(satisfied: false), .rate(satisfied: true)].contains(action), "a resident only rates; accepted \(action) on \(status)")
+                    }
+                    if transition.state.status != status, status.isOpen == false, status != .resolved, status != .verified {
+                        #expect([.reopen(reason: "r"), .rate(satisfied: false), .split].contains(action), "\(action) moved a \(status) report")
+                    }
                 } catch {
-                    #expect(!error.description.isEmpty)
+                    #expect(error is ReportRefusal, "a refusal is the lifecycle's own, with its reason: \(error)")
                 }
             }
         }
