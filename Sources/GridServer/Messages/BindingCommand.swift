@@ -15,13 +15,13 @@ struct BindingCommand: ChatCommandReader {
         guard stored.groupCode == nil, let code = Self.building(named: stored.message.text, parser: parser) else { return nil }
         let message = stored.message
         let person = try await store.person(platform: message.platform, userID: message.senderID)
-        guard person?.role.isStaff == true else { return refusal(stored, "只有网格员、网格长、楼长或社区工作人员可以绑定群。", now: now) }
-        guard let building = try await store.building(code: code) else { return refusal(stored, "本社区没有 \(code)号楼，请检查楼号。", now: now) }
+        guard person?.role.isStaff == true else { return refusal(stored, replies.line(.bindForbidden), now: now) }
+        guard let building = try await store.building(code: code) else { return refusal(stored, replies.line(.bindNoBuilding, ["building": code]), now: now) }
         let gridName = try await store.grid(code: building.gridCode)?.name
         return CommandJob(name: "bind") { [replies, logger] tx, keys in
             let bound = try await tx.bindBuildingChat(botCode: message.botCode, chatID: message.chatID, buildingCode: code,
                                                       name: "\(code)号楼群（\(message.platform.rawValue)）")
-            let answer = bound == nil ? replies.bindRefused("本群已经绑定过了。") : replies.groupBound(building: code, gridName: gridName)
+            let answer = bound == nil ? replies.bindRefused(replies.line(.bindAlreadyBound)) : replies.groupBound(building: code, gridName: gridName)
             if let answer { try await tx.enqueue(.answer(to: message, answer), dedupeKey: keys.next(), at: now) }
             if bound != nil {
                 logger.info("chat bound to a building", metadata: ["chat.bot": "\(message.botCode)", "chat.id": "\(message.chatID)", "building": "\(code)"])

@@ -7,11 +7,14 @@ import Mustache
 /// library also holds the web pages in `templates/web`).
 public struct ChatReplies: Sendable {
     let library: MustacheLibrary
+    let lines: ChatLines
     let timeZone: TimeZone
 
     /// Loads the templates; fails naming the folder when they cannot be read.
     public init(directory: String, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai") ?? .current) async throws {
-        let path = directory.hasSuffix("/") ? directory : directory + "/"
+        // A linked folder (a deployment's `templates -> releases/7/templates`) is read where it points.
+        let resolved = URL(fileURLWithPath: directory).resolvingSymlinksInPath().path
+        let path = resolved.hasSuffix("/") ? resolved : resolved + "/"
         do {
             library = try await MustacheLibrary(directory: path)
         } catch {
@@ -21,7 +24,19 @@ public struct ChatReplies: Sendable {
         for name in needed where library.getTemplate(named: name) == nil {
             throw ConfigurationError(key: "--templates", message: "'\(directory)' has no \(name).mustache")
         }
+        lines = try ChatLines(contentsOf: path + "chat/lines.txt")
         self.timeZone = timeZone
+    }
+
+    /// A one-line answer from `chat/lines.txt`.
+    public func line(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
+        lines.render(line, values)
+    }
+
+    /// A one-line answer saying a command was carried out (`chat/command_done`).
+    public func done(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
+        let text = self.line(line, values)
+        return render(.commandDone, ["done": text]) ?? text
     }
 
     /// The answer to a successful `绑定` command.

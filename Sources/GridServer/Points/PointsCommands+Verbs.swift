@@ -47,7 +47,7 @@ extension PointsCommands {
         let record = try await tasks.task(code, tx: tx)
         let enrolment = try await tasks.enrolment(code, of: person, tx: tx)
         try await tasks.move(enrolment, .withdraw, actor: VolunteerTasks.actor(person), task: record, today: request.today, now: request.now, tx: tx)
-        return [done(request, "已取消报名任务 \(code)。")]
+        return [done(request, .taskWithdrawn, ["code": code])]
     }
 
     /// 完成 T4 …: the resident says it is done; the grid's staff are asked to review it.
@@ -73,7 +73,7 @@ extension PointsCommands {
     func review(_ code: String, name: String?, reason: String?, _ request: Request, tx: PointsTransaction) async throws -> [OutboundMessage] {
         let reviewed = try await tasks.review(code, name: name, reason: reason, by: request.person, directory: try request.directory(), tx: tx,
                                               now: request.now, today: request.today)
-        return [done(request, reviewed.done), reviewed.notice]
+        return [.answer(to: request.message, reviewed.done), reviewed.notice]
     }
 
     /// 积分: the household's balance, points held in vouchers, and the latest entries.
@@ -95,9 +95,9 @@ extension PointsCommands {
         let (_, household) = try request.resident()
         let vouchers = try await tx.vouchers(household: household, limit: 10).map { voucher in
             let when: String = switch voucher.status {
-            case .issued: "有效期至 \(replies.clockTime(voucher.expiresAt, relativeTo: request.now))"
-            case .redeemed: "\(replies.clockTime(voucher.redeemedAt ?? voucher.issuedAt, relativeTo: request.now)) 使用"
-            case .expired: "\(replies.clockTime(voucher.expiresAt, relativeTo: request.now)) 过期"
+            case .issued: replies.line(.voucherValidUntil, ["time": replies.clockTime(voucher.expiresAt, relativeTo: request.now)])
+            case .redeemed: replies.line(.voucherUsedAt, ["time": replies.clockTime(voucher.redeemedAt ?? voucher.issuedAt, relativeTo: request.now)])
+            case .expired: replies.line(.voucherExpiredAt, ["time": replies.clockTime(voucher.expiresAt, relativeTo: request.now)])
             }
             return ["code": voucher.code.description, "title": voucher.offerTitle, "merchant": voucher.merchantName,
                     "status": voucher.status.chineseName, "when": when]
@@ -123,7 +123,7 @@ extension PointsCommands {
             issue = try await tx.issueVoucher(offer: code, person: person.code, household: household, contact: ChatContact(request.message),
                                               requestKey: "m\(request.stored.id)", at: request.now, using: &generator)
         } catch let error as PointsStoreError {
-            throw CommandRefusal(PointsWording.reason(error))
+            throw CommandRefusal(PointsWording.reason(error, replies))
         }
         let voucher: Voucher
         switch issue {

@@ -31,10 +31,13 @@ struct PointsCommands: ChatCommandReader {
             return community
         }
 
+        /// Says how to take part for a sender who cannot yet.
+        var replies: ChatReplies
+
         /// The sender as a resident with a household, or a refusal saying how to get one.
         func resident() throws -> (Person, String) {
-            guard let person else { throw CommandRefusal("您还没有登记，请联系网格员登记房屋后再参加积分活动") }
-            guard let household = person.householdCode else { throw CommandRefusal("积分记入家庭账户，您还没有登记房屋，请联系网格员登记") }
+            guard let person else { throw CommandRefusal(replies.line(.pointsUnregistered)) }
+            guard let household = person.householdCode else { throw CommandRefusal(replies.line(.pointsNoHousehold)) }
             return (person, household)
         }
     }
@@ -50,7 +53,8 @@ struct PointsCommands: ChatCommandReader {
         let person = try await store.person(platform: message.platform, userID: message.senderID)
         // Read before the transaction, and only by the commands that check scope or post to staff.
         let directory = Self.readsCommunity(command) ? try await store.directory() : nil
-        let request = Request(stored: stored, person: person, community: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description)
+        let request = Request(stored: stored, person: person, community: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description,
+                              replies: replies)
         return CommandJob(name: "points.\(Self.name(of: command))") { tx, keys in
             for outbound in try await perform(command, request, tx: tx.points) {
                 try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
@@ -82,8 +86,8 @@ struct PointsCommands: ChatCommandReader {
     }
 
     /// The answer to the sender that a command was carried out.
-    func done(_ request: Request, _ text: String) -> OutboundMessage {
-        .answer(to: request.message, replies.render(.commandDone, ["done": text]) ?? text)
+    func done(_ request: Request, _ line: ChatLine, _ values: [String: Any]) -> OutboundMessage {
+        .answer(to: request.message, replies.done(line, values))
     }
 
     /// Whether a command needs the community structure (scope checks, staff chats).

@@ -27,12 +27,12 @@ enum PointsWording {
         fen % 100 == 0 ? "\(fen / 100)" : String(format: "%.2f", Double(fen) / 100)
     }
 
-    static func reason(_ error: PointsStoreError) -> String {
+    static func reason(_ error: PointsStoreError, _ replies: ChatReplies) -> String {
         switch error {
-        case .offerNotFound(let code): "没有编号为 \(code) 的兑换券，回复「积分商城」查看可兑换的券"
-        case .outOfStock(let code): "\(code) 已经兑完了，回复「积分商城」看看别的"
-        case .voucherNotFound(let code): "没有找到券码 \(code)"
-        case .insufficientPoints(let balance, let needed): "家庭积分余额 \(balance) 分，兑换需要 \(needed) 分"
+        case .offerNotFound(let code): replies.line(.voucherOfferNotFound, ["code": code])
+        case .outOfStock(let code): replies.line(.voucherOutOfStock, ["code": code])
+        case .voucherNotFound(let code): replies.line(.voucherNotFound, ["code": code.description])
+        case .insufficientPoints(let balance, let needed): replies.line(.voucherInsufficientPoints, ["balance": balance, "needed": needed])
         }
     }
 }

@@ -24,13 +24,13 @@ struct VolunteerTasks: Sendable {
         _ draft: TaskDraft, building named: String? = nil, by person: Person?, directory: CommunityDirectory, tx: PointsTransaction, now: Date
     ) async throws -> PostedTask {
         guard let person, Self.managesTasks(person.role) else {
-            throw CommandRefusal("只有网格员、网格长、楼长或社区工作人员可以发布任务", .forbidden)
+            throw CommandRefusal(replies.line(.taskPostForbidden), .forbidden)
         }
-        if let named, directory.buildingGrids[named] == nil { throw CommandRefusal("本社区没有 \(named)号楼", .notFound) }
+        if let named, directory.buildingGrids[named] == nil { throw CommandRefusal(replies.line(.taskNoBuilding, ["building": named]), .notFound) }
         var building = named ?? parser.location(in: draft.title).building.flatMap { directory.buildingGrids[$0] == nil ? nil : $0 }
         if building == nil, person.role == .buildingHead { building = person.buildingCode }
         guard Self.mayManage(building: building, person: person, directory: directory) else {
-            throw CommandRefusal(building == nil ? "全社区任务请由网格长或社区工作人员发布，或在任务中写明楼号" : "\(building ?? "")号楼不在您负责的范围内", .forbidden)
+            throw CommandRefusal(building.map { replies.line(.taskBuildingOutOfScope, ["building": $0]) } ?? replies.line(.taskCommunityWide), .forbidden)
         }
         let task = try await tx.insertTask(draft, buildingCode: building, createdBy: person.code, at: now)
         let groups = announcementGroups(building: building, directory: directory)
@@ -56,11 +56,11 @@ struct VolunteerTasks: Sendable {
         _ code: String, name: String?, reason: String?, by reviewer: Person?, directory: CommunityDirectory, tx: PointsTransaction, now: Date, today: String
     ) async throws -> Review {
         guard let reviewer, Self.managesTasks(reviewer.role) else {
-            throw CommandRefusal("只有网格员、网格长、楼长或社区工作人员可以审核任务", .forbidden)
+            throw CommandRefusal(replies.line(.taskReviewForbidden), .forbidden)
         }
         let record = try await task(code, tx: tx)
         guard Self.mayManage(building: record.task.buildingCode, person: reviewer, directory: directory) else {
-            throw CommandRefusal("任务 \(code) 不在您负责的范围内", .forbidden)
+            throw CommandRefusal(replies.line(.taskOutOfScope, ["code": code]), .forbidden)
         }
         let enrolment = try await reviewed(code, name: name, tx: tx)
         let actor = EnrolmentActor(personCode: reviewer.code, householdCode: reviewer.householdCode, mayReview: true)
@@ -73,7 +73,7 @@ struct VolunteerTasks: Sendable {
                 throw CommandRefusal(error.description)
             }
             guard try await tx.approve(enrolment, points: Int64(record.task.points), reviewer: reviewer.code, at: now) else {
-                throw CommandRefusal("\(enrolment.personName) 的任务 \(code) 刚刚已被审核")
+                throw CommandRefusal(replies.line(.taskJustReviewed, ["name": enrolment.personName, "code": code]))
             }
         }
         let balance = try await tx.ledger.balance(of: LedgerAccounts.household(enrolment.householdCode)) ?? 0
@@ -82,20 +82,20 @@ struct VolunteerTasks: Sendable {
             "approved": approved, "name": enrolment.personName, "code": code, "title": record.task.title, "points": record.task.points,
             "balance": balance, "reason": reason ?? "", "canRedo": today <= record.task.deadline, "deadline": record.task.deadline,
         ]) ?? ""
-        let done = approved ? "已通过 \(enrolment.personName) 的任务 \(code)，\(record.task.points) 积分已记入其家庭账户。" : "已驳回 \(enrolment.personName) 的任务 \(code)。"
+        let done = replies.done(approved ? .taskApproved : .taskRejected, ["name": enrolment.personName, "code": code, "points": record.task.points])
         return Review(enrolment: enrolment, approved: approved, done: done, notice: enrolment.contact.outbound(notice))
     }
     // MARK: Helpers
 
     /// A task by its code, or a refusal naming it.
     func task(_ code: String, tx: PointsTransaction) async throws -> TaskRecord {
-        guard let record = try await tx.task(code: code) else { throw CommandRefusal("没有编号为 \(code) 的任务，回复「任务」查看进行中的任务", .notFound) }
+        guard let record = try await tx.task(code: code) else { throw CommandRefusal(replies.line(.taskNotFound, ["code": code]), .notFound) }
         return record
     }
 
     /// The sender's enrolment in a task, or a refusal saying to sign up first.
     func enrolment(_ code: String, of person: Person, tx: PointsTransaction) async throws -> Enrolment {
-        guard let enrolment = try await tx.enrolment(task: code, person: person.code) else { throw CommandRefusal("您还没有报名任务 \(code)，请先回复「报名 \(code)」") }
+        guard let enrolment = try await tx.enrolment(task: code, person: person.code) else { throw CommandRefusal(replies.line(.taskNotEnrolled, ["code": code])) }
         return enrolment
     }
 
@@ -104,14 +104,14 @@ struct VolunteerTasks: Sendable {
         let all = try await tx.enrolments(task: code)
         if let name {
             guard let named = all.first(where: { $0.personName == name || $0.personCode == name }) else {
-                throw CommandRefusal("任务 \(code) 没有名为「\(name)」的报名人", .notFound)
+                throw CommandRefusal(replies.line(.taskNoSuchEnrolee, ["code": code, "name": name]), .notFound)
             }
             return named
         }
         let waiting = all.filter { $0.status == .completed }
         guard waiting.count == 1, let only = waiting.first else {
-            throw CommandRefusal(waiting.isEmpty ? "任务 \(code) 没有等待审核的完成情况"
-                                : "任务 \(code) 有 \(waiting.count) 人待审核（\(waiting.map(\.personName).joined(separator: "、"))），请用「通过 \(code) @姓名」指明")
+            throw CommandRefusal(waiting.isEmpty ? replies.line(.taskNothingToReview, ["code": code])
+                                 : replies.line(.taskSeveralToReview, ["code": code, "count": waiting.count, "names": waiting.map(\.personName).joined(separator: "、")]))
         }
         return only
     }
@@ -130,7 +130,7 @@ struct VolunteerTasks: Sendable {
         var reason: String?
         if case .reject(let why) = action { reason = why }
         guard try await tx.move(enrolment, to: status, note: note, photos: photos, reason: reason, reviewer: reviewer, at: now) else {
-            throw CommandRefusal("任务 \(task.task.code) 的状态刚刚有变化，请稍后再试")
+            throw CommandRefusal(replies.line(.taskChanged, ["code": task.task.code]))
         }
     }
 

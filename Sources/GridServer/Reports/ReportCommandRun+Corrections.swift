@@ -12,27 +12,27 @@ extension ReportCommandRun {
     /// 改类: a new category, and its department where that changes.
     mutating func recategorise() async throws -> String {
         try mayCorrect()
-        guard let category = parser.category(named: command.note) else { throw CommandRefusal(id, "请写明类别，例如「改类 #\(id) 燃气」") }
-        guard category != order.category else { throw CommandRefusal(id, "#\(id) 的类别已经是「\(category.chineseName)」") }
-        let what = "类别由「\(order.category.chineseName)」更正为「\(category.chineseName)」"
+        guard let category = parser.category(named: command.note) else { throw refusal(.correctionNeedsCategory) }
+        guard category != order.category else { throw refusal(.correctionSameCategory, ["category": category.chineseName]) }
+        let what = line(.correctionCategory, ["from": order.category.chineseName, "to": category.chineseName])
         order.category = category
         let department = directory.department(for: category)?.code
         guard department != order.departmentCode else {
             try await record("recategorise", note: what)
-            return done("#\(id) \(what)。")
+            return done(.correctionDone, ["what": what])
         }
         let route = directory.route(grid: order.assigneeGrid ?? directory.root ?? "", departmentCode: department)
         try await reroute(to: route, action: "recategorise", what: what)
-        return done("#\(id) \(what)，已改派\(route.description)。")
+        return done(.correctionRerouted, ["what": what, "route": route.description])
     }
 
     /// 改级: a new urgency; the deadlines count again from when the report came in, so a raised
     /// urgency may be late already.
     mutating func reprioritise() async throws -> String {
         try mayCorrect()
-        guard let urgency = Urgency(named: command.note) else { throw CommandRefusal(id, "请写明紧急程度，例如「改级 #\(id) 紧急」（紧急、较急、一般）") }
-        guard urgency != order.urgency else { throw CommandRefusal(id, "#\(id) 的紧急程度已经是「\(urgency.chineseName)」") }
-        let what = "紧急程度由「\(order.urgency.chineseName)」更正为「\(urgency.chineseName)」"
+        guard let urgency = Urgency(named: command.note) else { throw refusal(.correctionNeedsUrgency) }
+        guard urgency != order.urgency else { throw refusal(.correctionSameUrgency, ["urgency": urgency.chineseName]) }
+        let what = line(.correctionUrgency, ["from": order.urgency.chineseName, "to": urgency.chineseName])
         order.urgency = urgency
         try await record("reprioritise", note: what)
         try await dispatcher.startStages(order, endingOpenOnesAs: "reprioritised", from: order.createdAt, tx: tx, now: now)
@@ -40,33 +40,33 @@ extension ReportCommandRun {
         if urgency == .emergency {
             try await dispatcher.alertCommunity(order, route: directory.currentRoute(of: order), directory: directory, tx: tx, keys: &keys, now: now)
         }
-        return done("#\(id) \(what)，时限按反映时间重新计算。")
+        return done(.correctionDeadlinesRecounted, ["what": what])
     }
 
     /// 改址: a new place, and its grid where that changes.
     mutating func relocate() async throws -> String {
         try mayCorrect()
         let place = parser.location(in: command.note)
-        guard let building = place.building else { throw CommandRefusal(id, "请写明楼号，例如「改址 #\(id) 5号楼2单元」") }
-        guard directory.buildingGrids[building] != nil else { throw CommandRefusal(id, "本社区没有 \(building)号楼", .notFound) }
-        guard place != order.location else { throw CommandRefusal(id, "#\(id) 的位置已经是\(place.chineseDescription)") }
-        let what = "位置由\(order.location.chineseDescription.isEmpty ? "未知" : order.location.chineseDescription)更正为\(place.chineseDescription)"
+        guard let building = place.building else { throw refusal(.correctionNeedsBuilding) }
+        guard directory.buildingGrids[building] != nil else { throw refusal(.correctionNoBuilding, ["building": building], .notFound) }
+        guard place != order.location else { throw refusal(.correctionSamePlace, ["location": place.chineseDescription]) }
+        let what = line(.correctionPlace, ["from": order.location.chineseDescription, "to": place.chineseDescription])
         order.location = place
         let route = directory.route(for: place, group: nil, category: order.category)
         guard route.grid != order.assigneeGrid else {
             try await record("relocate", note: what)
-            return done("#\(id) \(what)。")
+            return done(.correctionDone, ["what": what])
         }
         try await reroute(to: route, action: "relocate", what: what)
-        return done("#\(id) \(what)，已改派\(route.description)。")
+        return done(.correctionRerouted, ["what": what, "route": route.description])
     }
 
     /// Corrections are for the report's assignee and those above them, while it is open.
     private func mayCorrect() throws {
         guard person?.role.isStaff == true, actor.isAssignee || actor.supervises else {
-            throw CommandRefusal(id, "只有承办人、网格长或社区工作人员可以更正工单", .forbidden)
+            throw refusal(.correctionForbidden, [:], .forbidden)
         }
-        guard order.status.isOpen, order.status != .merged else { throw CommandRefusal(id, "#\(id) 当前状态为「\(order.status.chineseName)」，不能更正") }
+        guard order.status.isOpen, order.status != .merged else { throw refusal(.correctionNotOpen, ["status": order.status.chineseName]) }
     }
 
     /// Sends the report to a new route, telling the chats of the old one that it moved.
@@ -74,7 +74,7 @@ extension ReportCommandRun {
         let old = directory.route(grid: order.assigneeGrid ?? directory.root ?? "", departmentCode: order.departmentCode)
         try await dispatch(to: route, action: action, note: what, reassigned: "\(who.name ?? "工作人员")更正：\(what)")
         let left = old.chats.filter { chat in !route.chats.contains { $0.code == chat.code } }
-        try await dispatcher.post(done("#\(id) \(what)，已改由\(route.description)处理。"), to: left, about: id, directory: directory,
+        try await dispatcher.post(done(.correctionMovedAway, ["what": what, "route": route.description]), to: left, about: id, directory: directory,
                                   tx: tx, keys: &keys, now: now)
     }
 }

@@ -7,14 +7,14 @@ extension ReportCommandRun {
     /// 合并 #12 #15: the later reports join the first, their reporters with them. Every report
     /// named must be the sender's to merge, or nothing is merged.
     mutating func merge() async throws -> String {
-        guard command.reportIDs.count >= 2 else { throw CommandRefusal(id, "请写明两个工单号，例如「合并 #12 #15」（#15 并入 #12）") }
-        guard order.status.isOpen else { throw CommandRefusal(id, "「\(order.status.chineseName)」的工单不能再接收合并") }
-        guard actor.isAssignee || actor.supervises else { throw CommandRefusal(id, "无权操作：不是本工单的承办人或上级", .forbidden) }
+        guard command.reportIDs.count >= 2 else { throw refusal(.reportMergeNeedsTwo) }
+        guard order.status.isOpen else { throw refusal(.reportMergeIntoClosed, ["status": order.status.chineseName]) }
+        guard actor.isAssignee || actor.supervises else { throw refusal(.reportNotYours, [:], .forbidden) }
         var merged: [Int64] = []
         for otherID in command.reportIDs.dropFirst() where otherID != id {
-            guard var other = try await tx.workOrder(id: otherID) else { throw CommandRefusal(otherID, "没有找到这个工单", .notFound) }
+            guard var other = try await tx.workOrder(id: otherID) else { throw refusal(.reportNotFound, about: otherID, .notFound) }
             let otherActor = ReportAccess.actor(person, senderID: sender.senderID, on: directory.assignment(of: other))
-            guard otherActor.isAssignee || otherActor.supervises else { throw CommandRefusal(otherID, "无权操作：不是本工单的承办人或上级", .forbidden) }
+            guard otherActor.isAssignee || otherActor.supervises else { throw refusal(.reportNotYours, about: otherID, .forbidden) }
             let otherBefore = other.status
             do {
                 other.state = try ReportLifecycle.apply(.merge(into: id), to: other.state, by: otherActor).state
@@ -29,16 +29,16 @@ extension ReportCommandRun {
                                             action: "merged_into", fromStatus: otherBefore, toStatus: .merged, note: "#\(id)"))
             try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role,
                                             action: "merge", fromStatus: order.status, toStatus: order.status, note: "#\(otherID) 并入"))
-            try await dispatcher.notifyReporters(of: other, progress: "已与 #\(id) 合并处理，后续进展将一并通知", note: nil, ask: false,
+            try await dispatcher.notifyReporters(of: other, progress: line(.progressMerged), note: nil, ask: false,
                                                  tx: tx, keys: &keys, now: now)
             merged.append(otherID)
         }
-        return done("已将 \(merged.map { "#\($0)" }.joined(separator: "、")) 并入 #\(id)。")
+        return done(.reportMerged, ["merged": merged.map { "#\($0)" }.joined(separator: "、")])
     }
 
     /// 拆分 #15: a merged report is its own again, routed anew, its own reporters with it.
     mutating func split() async throws -> String {
-        guard let target = order.mergedInto else { throw CommandRefusal(id, "这个工单没有被合并过") }
+        guard let target = order.mergedInto else { throw refusal(.reportNeverMerged) }
         let transition = try apply(.split)
         order.mergedInto = nil
         let leaving = try await tx.detachReporters(from: target, origin: id)
@@ -48,6 +48,6 @@ extension ReportCommandRun {
         let route = directory.route(for: order.location, group: nil, category: order.category)
         try await dispatch(to: route, action: "assign", note: "拆分后重新派单", reassigned: "从 #\(target) 拆分")
         try await carryOut(transition.effects.filter { if case .notifyReporters = $0 { false } else { true } }, note: nil)
-        return done("#\(id) 已从 #\(target) 拆分，重新派至\(route.description)。")
+        return done(.reportSplit, ["from": target, "route": route.description])
     }
 }

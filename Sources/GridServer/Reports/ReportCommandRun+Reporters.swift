@@ -8,18 +8,18 @@ extension ReportCommandRun {
     mutating func rate() async throws -> String {
         let reporters = try await tx.reporters(reportID: id)
         guard reporters.contains(where: { $0.platform == sender.platform && $0.userID == sender.senderID }) else {
-            throw CommandRefusal(id, "只有反映人可以评价", .forbidden)
+            throw refusal(.reportOnlyReportersRate, [:], .forbidden)
         }
         let satisfied = command.verb == .satisfied
         let transition = try apply(.rate(satisfied: satisfied))
         try await record("rate", note: (satisfied ? "满意" : "不满意") + (note.map { "：\($0)" } ?? ""))
-        guard transition.state.status == .assigned else { return done(satisfied ? "感谢您的评价！" : "已记录您的意见，网格长会跟进。") }
+        guard transition.state.status == .assigned else { return done(satisfied ? .reportRatedSatisfied : .reportRatedDissatisfied) }
         order.closedAt = nil
         try await tx.save(order, at: now)
         try await dispatcher.startStages(order, endingOpenOnesAs: "reopened", tx: tx, now: now)
         try await carryOut(transition.effects, note: note, supervisorWhat: "反映人回访不满意，已重新办理")
         try await postCard(reassigned: "回访不满意，重新办理")
-        return done("已收到您的评价，#\(id) 将重新办理，网格长会跟进。")
+        return done(.reportReopenedByRating)
     }
 
     /// 补充 #12 …: words added to a report; a building named where none was known moves the
@@ -34,10 +34,10 @@ extension ReportCommandRun {
                 if route.grid != order.assigneeGrid {
                     try await dispatch(to: route, by: .system, action: "assign", note: "补充楼号后派至\(code)", reassigned: "补充楼号后派单")
                 }
-                return done("已补充到 #\(id)，位置：\(order.location.chineseDescription)。")
+                return done(.reportSupplementedPlace, ["location": order.location.chineseDescription])
             }
         }
         try await record("supplement", note: command.note.isEmpty ? "（空）" : command.note)
-        return done("已补充到 #\(id)。")
+        return done(.reportSupplemented)
     }
 }

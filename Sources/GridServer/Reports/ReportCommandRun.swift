@@ -89,7 +89,20 @@ struct ReportCommandRun: Sendable {
                                       tx: tx, keys: &keys, now: now, reassigned: reassigned)
     }
 
-    func done(_ text: String) -> String { dispatcher.done(text) }
+    /// A line from `chat/lines.txt` about this report (`id` is filled in).
+    func line(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
+        dispatcher.replies.line(line, values.merging(["id": id]) { given, _ in given })
+    }
+
+    /// The answer that the command was carried out.
+    func done(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
+        dispatcher.replies.done(line, values.merging(["id": id]) { given, _ in given })
+    }
+
+    /// A refusal about this report (or `report`), with its line.
+    func refusal(_ line: ChatLine, _ values: [String: Any] = [:], about report: Int64? = nil, _ kind: CommandRefusal.Kind = .conflict) -> CommandRefusal {
+        CommandRefusal(report ?? id, self.line(line, values.merging(["id": report ?? id]) { given, _ in given }), kind)
+    }
 
     func clock(_ date: Date?) -> String {
         date.map { dispatcher.replies.clockTime($0, relativeTo: now) } ?? "规定时间"
@@ -102,14 +115,14 @@ struct ReportCommandRun: Sendable {
         let transition = try apply(.acknowledge)
         try await takeOn(transition)
         let resolveBy = try await tx.stages(reportID: id, openOnly: true).first { $0.stage == .resolve }?.dueAt
-        return done("已签收 #\(id)，请在 \(clock(resolveBy)) 前办结。")
+        return done(.reportAcknowledged, ["resolveBy": clock(resolveBy)])
     }
 
     /// 处置: work on the report has started.
     mutating func start() async throws -> String {
         let transition = try apply(.start)
         try await takeOn(transition)
-        return done("#\(id) 已标记为处置中。")
+        return done(.reportStarted)
     }
 
     private mutating func takeOn(_ transition: ReportLifecycle.Transition) async throws {
@@ -127,22 +140,22 @@ struct ReportCommandRun: Sendable {
         try await tx.endStages(reportID: id, outcome: "done", at: now)
         try await record("resolve", note: [note, sender.attachments == 0 ? nil : "照片 \(sender.attachments) 张"].compactMap { $0 }.joined(separator: "；"))
         try await carryOut(transition.effects, note: note)
-        return done("#\(id) 已标记为已处置，等待他人核实。")
+        return done(.reportResolved)
     }
 
     /// 派单 or 转办: the report goes to the department or grid the command names.
     mutating func dispatch() async throws -> String {
         let assigning = command.verb == .assign
         guard let target = command.target else {
-            throw CommandRefusal(id, "请写明派往的部门或网格，例如「\(assigning ? "派单" : "转办") #\(id) 物业 原因…」")
+            throw refusal(.reportNeedsTarget, ["verb": assigning ? "派单" : "转办"])
         }
         guard let route = directory.route(named: target, from: order) else {
-            throw CommandRefusal(id, "找不到「\(target)」，请写部门名称（如 物业、城管）或网格（如 第五网格、G05）")
+            throw refusal(.reportUnknownTarget, ["target": target], .notFound)
         }
         _ = try apply(assigning ? .assign(to: route.grid) : .transfer(to: route.grid, reason: command.note))
         try await dispatch(to: route, action: command.verb.rawValue, note: note,
                            reassigned: assigning ? "派单" : "由\(who.name ?? "工作人员")转办：\(command.note)")
-        return done("#\(id) 已\(assigning ? "派" : "转办")至\(route.description)。")
+        return done(assigning ? .reportAssigned : .reportTransferred, ["route": route.description])
     }
 
     /// 退回: the assignee hands the report back to the grid above, which must re-dispatch it
@@ -160,7 +173,7 @@ struct ReportCommandRun: Sendable {
         }
         try await record("return", note: note)
         try await carryOut(transition.effects, note: note, supervisorWhat: "被\(who.name ?? "承办人")退回", redispatch: true)
-        return done("#\(id) 已退回，等待网格长重新派单。")
+        return done(.reportReturned)
     }
 
     /// 核实 by someone other than the handler: the report is closed and its reporters asked.
@@ -174,7 +187,7 @@ struct ReportCommandRun: Sendable {
         try await tx.append(ReportEvent(reportID: id, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "close",
                                         fromStatus: .verified, toStatus: .closed))
         try await carryOut(closing.effects, note: nil)
-        return done("#\(id) 已核实并办结，已请反映人评价。")
+        return done(.reportVerified)
     }
 
     /// 关闭: closed by a supervisor.
@@ -184,7 +197,7 @@ struct ReportCommandRun: Sendable {
         try await tx.endStages(reportID: id, outcome: "closed", at: now)
         try await record("close", note: note)
         try await carryOut(transition.effects, note: nil)
-        return done("#\(id) 已办结。")
+        return done(.reportClosed)
     }
 
     /// 重办: a closed report is opened again, with new stages and its card posted again.
@@ -195,6 +208,6 @@ struct ReportCommandRun: Sendable {
         try await dispatcher.startStages(order, endingOpenOnesAs: "reopened", tx: tx, now: now)
         try await carryOut(transition.effects, note: note)
         try await postCard(reassigned: "重新办理：\(command.note)")
-        return done("#\(id) 已重新办理。")
+        return done(.reportReopened)
     }
 }

@@ -33,7 +33,7 @@ public struct ReportCommands: ChatCommandReader {
         guard !command.reportIDs.isEmpty else {
             // A command word with no report: staff get a hint, anyone else is just chatting.
             guard person?.role.isStaff == true, !command.note.isEmpty else { return nil }
-            throw CommandRefusal("请注明工单号，例如「收到 #12」，或直接回复工单卡片")
+            throw CommandRefusal(dispatcher.replies.line(.reportNeedsNumber))
         }
         let directory = try await store.directory()
         let final = command
@@ -46,7 +46,7 @@ public struct ReportCommands: ChatCommandReader {
     /// Carries out a command given on the staff console by a signed-in person. A refusal writes
     /// nothing. `key` is the form's one-time key, so a form sent twice queues its notices once.
     public func perform(_ command: ChatCommand, by person: Person, key: String, now: Date) async throws -> ConsoleCommandResult {
-        guard !command.reportIDs.isEmpty else { return .refused("请注明工单号") }
+        guard !command.reportIDs.isEmpty else { return .refused(dispatcher.replies.line(.reportNeedsNumberConsole)) }
         let directory = try await store.directory()
         do {
             return .done(try await store.transaction { tx in
@@ -66,7 +66,7 @@ public struct ReportCommands: ChatCommandReader {
         tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date
     ) async throws -> String {
         let id = command.reportIDs[0]
-        guard let order = try await tx.workOrder(id: id) else { throw CommandRefusal(id, "没有找到这个工单", .notFound) }
+        guard let order = try await tx.workOrder(id: id) else { throw CommandRefusal(id, dispatcher.replies.line(.reportNotFound), .notFound) }
         var run = ReportCommandRun(command: command, person: person, sender: sender, order: order, directory: directory, tx: tx,
                                    dispatcher: dispatcher, parser: parser, keys: keys, now: now)
         defer { keys = run.keys }
@@ -88,7 +88,7 @@ public struct ReportCommands: ChatCommandReader {
         case .relocate: return try await run.relocate()
         case .promote, .dismiss:
             // Messages, not reports, are promoted or dismissed (TriageCommands).
-            throw CommandRefusal(id, "#\(id) 已经是工单")
+            throw CommandRefusal(id, dispatcher.replies.line(.reportAlreadyReport, ["id": id]))
         }
     }
 }

@@ -112,12 +112,12 @@ struct ReportDispatcher: Sendable {
         for effect in effects {
             switch effect {
             case .notifyReporters(let status):
-                let progress: String = switch status {
-                case .acknowledged: "已由\(actorName ?? "工作人员")签收，正在安排处理"
-                case .resolved: "已由\(actorName ?? "工作人员")处理完毕，待核实"
-                case .closed: "已办结"
-                case .assigned: "已重新办理"
-                case .received, .inProgress, .verified, .merged: "状态更新为「\(status.chineseName)」"
+                let progress = switch status {
+                case .acknowledged: replies.line(.progressAcknowledged, ["actor": actorName ?? ""])
+                case .resolved: replies.line(.progressResolved, ["actor": actorName ?? ""])
+                case .closed: replies.line(.progressClosed)
+                case .assigned: replies.line(.progressReassigned)
+                case .received, .inProgress, .verified, .merged: replies.line(.progressStatus, ["status": status.chineseName])
                 }
                 try await notifyReporters(of: order, progress: progress, note: status == .closed ? nil : note, ask: ask && status == .closed,
                                           tx: tx, keys: &keys, now: now)
@@ -155,8 +155,8 @@ struct ReportDispatcher: Sendable {
         }
     }
 
-    /// A line for a command that was carried out.
-    func done(_ text: String) -> String {
-        replies.render(.commandDone, ["done": text]) ?? text
+    /// The answer that a command was carried out, from its line.
+    func done(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
+        replies.done(line, values)
     }
 }

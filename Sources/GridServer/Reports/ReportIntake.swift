@@ -84,7 +84,7 @@ public struct ReportIntake: Sendable {
     ) async throws -> Int64 {
         let message = stored.message, now = context.now, directory = context.directory
         if promotion != nil, let existing = try await tx.reportID(forMessage: stored.id) {
-            throw CommandRefusal(existing, "这条消息已经是工单 #\(existing)")
+            throw CommandRefusal(existing, replies.line(.intakeAlreadyReport, ["id": existing]))
         }
         let group = directory.chatGroups.first { $0.botCode == message.botCode && $0.chatID == message.chatID }
         let route = directory.route(for: report.location, group: group, category: report.category)
@@ -120,7 +120,7 @@ public struct ReportIntake: Sendable {
                 try await tx.enqueue(.answer(to: message, text), dedupeKey: keys.next(), reportID: existingID, at: now)
             }
             if let promotion {
-                try await finish(promotion, of: stored, as: id, answer: "已上报，与 #\(existingID) 是同一问题，已合并到 #\(existingID)。", tx: tx, keys: &keys, now: now)
+                try await finish(promotion, of: stored, as: id, answer: replies.done(.intakePromotedDuplicate, ["id": existingID]), tx: tx, keys: &keys, now: now)
             }
             return id
         }
@@ -146,9 +146,11 @@ public struct ReportIntake: Sendable {
             try await dispatcher.alertCommunity(order, route: route, directory: directory, tx: tx, keys: &keys, now: now)
         }
         if let promotion {
-            let place = report.location.chineseDescription.isEmpty ? "位置待补充" : report.location.chineseDescription
-            try await finish(promotion, of: stored, as: id, answer: "已上报为 #\(id)（\(report.category.chineseName)，\(report.urgency.chineseName)，\(place)），已派\(route.description)。",
-                             tx: tx, keys: &keys, now: now)
+            let answer = replies.done(.intakePromoted, [
+                "id": id, "category": report.category.chineseName, "urgency": report.urgency.chineseName,
+                "location": report.location.chineseDescription, "route": route.description,
+            ])
+            try await finish(promotion, of: stored, as: id, answer: answer, tx: tx, keys: &keys, now: now)
         }
         return id
     }
@@ -170,6 +172,6 @@ public struct ReportIntake: Sendable {
         // Staff filing a report in their own words were answered as its reporter already; the
         // console shows its own answer.
         guard let command = promotion.command, command.id != stored.id else { return }
-        try await tx.enqueue(.answer(to: command.message, dispatcher.done(answer)), dedupeKey: keys.next(), reportID: id, at: now)
+        try await tx.enqueue(.answer(to: command.message, answer), dedupeKey: keys.next(), reportID: id, at: now)
     }
 }

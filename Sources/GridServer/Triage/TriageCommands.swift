@@ -11,6 +11,7 @@ struct TriageCommands: ChatCommandReader {
     let triage: TriageDesk
 
     var intake: ReportIntake { triage.intake }
+    var replies: ChatReplies { triage.replies }
 
     func job(for stored: StoredInboundMessage, now: Date) async throws -> CommandJob? {
         let message = stored.message
@@ -20,12 +21,12 @@ struct TriageCommands: ChatCommandReader {
         // A resident writing 上报… is describing a problem: it is parsed like any message.
         guard let person = try await store.person(platform: message.platform, userID: message.senderID), person.role.isStaff else { return nil }
         guard [.gridWorker, .gridHead, .buildingHead, .communityAdmin].contains(person.role) else {
-            throw CommandRefusal("只有网格员、网格长、楼长或社区工作人员可以上报或忽略消息", .forbidden)
+            throw CommandRefusal(replies.line(.triageForbidden), .forbidden)
         }
         let directory = try await store.directory()
         guard let target = try await target(of: stored) else {
             guard command.verb == .promote, !command.note.isEmpty else {
-                throw CommandRefusal("请引用要处理的消息（或待甄别提示）再回复「\(command.verb == .promote ? "上报" : "忽略")」")
+                throw CommandRefusal(replies.line(.triageNeedsQuote, ["verb": command.verb == .promote ? "上报" : "忽略"]))
             }
             // 上报 followed by the problem itself: staff filing a report in their own words.
             var own = stored
@@ -35,7 +36,7 @@ struct TriageCommands: ChatCommandReader {
         }
         let known = try await triage.guess(for: target, directory: directory, now: now)
         guard ReportScope.of(person, in: directory).contains(known.assignment(in: directory)) else {
-            throw CommandRefusal("这条消息不在您负责的范围内", .forbidden)
+            throw CommandRefusal(replies.line(.triageOutOfScope), .forbidden)
         }
         if command.verb == .promote {
             return try await promotion(of: target, by: person, command: command, commandMessage: stored, candidate: known, now: now)
@@ -60,10 +61,10 @@ struct TriageCommands: ChatCommandReader {
         decided.status = .dismissed
         decided.decidedBy = person.code
         decided.decidedAt = now
-        let record = decided, answer = intake.dispatcher.done("已忽略这条消息，不作为工单处理。")
+        let record = decided, answer = replies.done(.triageDismissed)
         return CommandJob(name: "triage.dismiss") { tx, keys in
             let workOrders = tx.workOrders
-            if let report = try await workOrders.reportID(forMessage: target.id) { throw CommandRefusal(report, "这条消息已经是工单 #\(report)") }
+            if let report = try await workOrders.reportID(forMessage: target.id) { throw CommandRefusal(report, replies.line(.intakeAlreadyReport, ["id": report])) }
             if try await !workOrders.decideTriage(messageID: target.id, .dismissed, by: person.code, reportID: nil, at: now) {
                 try await workOrders.recordDecision(record)
             }
@@ -84,8 +85,8 @@ struct TriageCommands: ChatCommandReader {
             return original
         }
         if let report = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
-            throw CommandRefusal(report, "这是工单 #\(report) 的卡片，已经是工单")
+            throw CommandRefusal(report, replies.line(.triageCardQuoted, ["id": report]))
         }
-        throw CommandRefusal("没有找到引用的消息", .notFound)
+        throw CommandRefusal(replies.line(.triageQuoteNotFound), .notFound)
     }
 }

@@ -114,23 +114,23 @@ public struct TriageDesk: Sendable {
     /// Promotes a stored message from the console, with the category, urgency and building the
     /// form chose (nil keeps the guess). `key` is the form's one-time key.
     public func promote(messageID: Int64, by person: Person, category: ReportCategory?, urgency: Urgency?, building: String?, key: String, now: Date) async throws -> ConsoleResult {
-        guard let target = try await store.storedMessage(id: messageID) else { return .refused("没有这条消息") }
+        guard let target = try await store.storedMessage(id: messageID) else { return .refused(replies.line(.triageNoMessage)) }
         let directory = try await store.directory()
         var guess = try await guess(for: target, directory: directory, now: now)
         guard ReportScope.of(person, in: directory).contains(guess.assignment(in: directory)), person.role != .departmentStaff else {
-            return .refused("这条消息不在您负责的范围内")
+            return .refused(replies.line(.triageOutOfScope))
         }
         if let category { guess.guessCategory = category }
         if let urgency { guess.guessUrgency = urgency }
         var report = self.report(from: guess, text: target.message.text, adjustedBy: "")
         if let building, !building.isEmpty {
-            guard directory.buildingGrids[building] != nil else { return .refused("本社区没有 \(building)号楼") }
+            guard directory.buildingGrids[building] != nil else { return .refused(replies.line(.correctionNoBuilding, ["building": building])) }
             report.location = Location(building: building, unit: report.location.building == building ? report.location.unit : nil,
                                        room: report.location.building == building ? report.location.room : nil)
         }
         do {
             let id = try await intake.record(target, report: report, promotion: ReportIntake.Promotion(consoleKey: key, person: person, candidate: guess), now: now)
-            return id.map { .done("已上报为 #\($0)", reportID: $0) } ?? .refused("这条消息正在处理，请稍后刷新")
+            return id.map { .done(replies.line(.triagePromotedConsole, ["id": $0]), reportID: $0) } ?? .refused(replies.line(.triageBusy))
         } catch let refusal as CommandRefusal {
             return .refused(refusal.reason)
         }
@@ -138,16 +138,16 @@ public struct TriageDesk: Sendable {
 
     /// Dismisses a candidate from the console.
     public func dismiss(messageID: Int64, by person: Person, now: Date) async throws -> ConsoleResult {
-        guard let candidate = try await store.triageCandidate(messageID: messageID) else { return .refused("这条消息不在待甄别列表中") }
+        guard let candidate = try await store.triageCandidate(messageID: messageID) else { return .refused(replies.line(.triageNotACandidate)) }
         let directory = try await store.directory()
         guard ReportScope.of(person, in: directory).contains(candidate.assignment(in: directory)), person.role != .departmentStaff else {
-            return .refused("这条消息不在您负责的范围内")
+            return .refused(replies.line(.triageOutOfScope))
         }
         let dismissed = try await store.withWorkOrders { tx in
             if try await tx.reportID(forMessage: messageID) != nil { return false }
             return try await tx.decideTriage(messageID: messageID, .dismissed, by: person.code, reportID: nil, at: now)
         }
-        return dismissed ? .done("已忽略", reportID: nil) : .refused("这条消息已经上报为工单")
+        return dismissed ? .done(replies.line(.triageDismissedConsole), reportID: nil) : .refused(replies.line(.triageAlreadyPromoted))
     }
 
     /// The candidate kept for a message, or what the parser makes of it now when it was never one.
