@@ -1,5 +1,7 @@
 import Foundation
 import GridStore
+import Logging
+import SQLKit
 
 /// A throwaway PostgreSQL server for tests: created with `initdb` in a temporary folder, started
 /// with `pg_ctl` on a free loopback port the first time a test asks for it, and stopped when the
@@ -20,13 +22,37 @@ public actor TestPostgresServer {
         var socketFolder: String
     }
 
+    /// Whether a PostgreSQL can be had: a server named by `GRIDBOT_TEST_POSTGRES`, or the
+    /// binaries to start one.
+    public static var canRun: Bool {
+        ProcessInfo.processInfo.environment["GRIDBOT_TEST_POSTGRES"] != nil || (try? findBinaries()) != nil
+    }
+
     /// A new, empty database on the server, as a `postgres://` URL.
     public func makeDatabase() async throws -> String {
+        if let server = ProcessInfo.processInfo.environment["GRIDBOT_TEST_POSTGRES"] { return try await makeDatabase(on: server) }
         let endpoint = try await start()
         databaseCounter += 1
         let name = "gridbot_test_\(ProcessInfo.processInfo.processIdentifier)_\(databaseCounter)"
         try Shell.run(endpoint.binaries.appendingPathComponent("createdb"), ["-h", "127.0.0.1", "-p", "\(endpoint.port)", "-U", "postgres", name])
         return "postgres://postgres@127.0.0.1:\(endpoint.port)/\(name)?sslmode=disable"
+    }
+
+    /// A new database on a server the environment names: created over a connection to it.
+    private func makeDatabase(on server: String) async throws -> String {
+        databaseCounter += 1
+        let name = "gridbot_test_\(ProcessInfo.processInfo.processIdentifier)_\(databaseCounter)"
+        guard var parts = URLComponents(string: server) else { throw TestPostgresError(message: "GRIDBOT_TEST_POSTGRES is not a URL: \(server)") }
+        let database = try GridDatabase.open(.postgres(url: server), logger: Logger(label: "test"))
+        do {
+            try await database.withConnection { db in try await db.raw("CREATE DATABASE \(ident: name)").run() }
+            try await database.shutdown()
+        } catch {
+            try? await database.shutdown()
+            throw error
+        }
+        parts.path = "/" + name
+        return parts.string ?? server
     }
 
     private func start() async throws -> Endpoint {
@@ -61,7 +87,11 @@ public actor TestPostgresServer {
 
     private static func findBinaries() throws -> URL {
         if let configured = ProcessInfo.processInfo.environment["GRIDBOT_PG_BIN"] {
-            return URL(fileURLWithPath: configured)
+            let bin = URL(fileURLWithPath: configured)
+            guard FileManager.default.isExecutableFile(atPath: bin.appendingPathComponent("initdb").path) else {
+                throw TestPostgresError(message: "GRIDBOT_PG_BIN is \(configured), which has no initdb")
+            }
+            return bin
         }
         let root = "/usr/lib/postgresql"
         let versions = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []

@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func aBadSeedFileFailsTheStartAndWritesNothing() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-bad-seed-\(UUID().uuidString)")
+        let folder = TestFolders.fresh("bad-seed")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let seedPath = folder.appendingPathComponent("bad.seed").path
         try "street code=S name=x\ncommunity code=C name=c street=S\ngrid code=G name=g community=C\nbuilding code=1 grid=NOPE units=1 floors=1\n"

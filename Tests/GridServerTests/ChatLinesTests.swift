@@ -10,7 +10,7 @@ import Testing
 
     /// A copy of the templates folder whose lines file is `edit`ed, removed when done.
     static func withCopy(_ edit: (String) -> String, _ body: (URL) async throws -> Void) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-lines-\(UUID().uuidString)")
+        let folder = TestFolders.fresh("lines")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.copyItem(at: templates, to: folder)
         let lines = folder.appendingPathComponent("chat/lines.txt")
@@ -49,7 +49,7 @@ import Testing
 
     @Test func aLinkedTemplatesFolderIsReadWhereItPoints() async throws {
         try await Self.withCopy({ $0 }) { folder in
-            let link = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-link-\(UUID().uuidString)")
+            let link = TestFolders.fresh("link")
             defer { try? FileManager.default.removeItem(at: link) }
             try FileManager.default.createSymbolicLink(at: link, withDestinationURL: folder)
             let replies = try await ChatReplies(directory: link.path)

@@ -43,7 +43,7 @@ import FoundationNetworking
     }
 
     static func temporaryDatabase() -> String {
-        FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-cli-\(UUID().uuidString)/g.sqlite").path
+        TestFolders.fresh("cli").appendingPathComponent("g.sqlite").path
     }
 
     @Test func helpDocumentsEveryCommand() throws {
@@ -71,7 +71,7 @@ import FoundationNetworking
     }
 
     @Test func aMalformedSeedNamesFileLineAndFieldAndWritesNothing() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-cli-\(UUID().uuidString)")
+        let folder = TestFolders.fresh("cli")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let seed = folder.appendingPathComponent("broken.seed").path
         try "street code=S name=x\ncommunity code=C name=c street=S\ngrid code=G name=g community=C\nbuilding code=1 grid=G units=two floors=6\n"

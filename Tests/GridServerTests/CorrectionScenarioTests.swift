@@ -68,7 +68,7 @@ import Testing
             case .sqlite(let path): path
             case .postgres(let url): url
             }
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("corrections-\(UUID().uuidString).jsonl")
+            let file = TestFolders.fresh("corrections").appendingPathExtension("jsonl")
             defer { try? FileManager.default.removeItem(at: file) }
             let export = try CommandLineTests.run(["corrections", "export", "--database", database, "--out", file.path])
             #expect(export.status == 0, "\(export.errors)")
