@@ -170,6 +170,13 @@ try {
   await step("08c-promoted", { action: `document.querySelector("article.triage input[name='action'][value='promote']").form.submit()`, expect: "ol#timeline" });
   await step("09-logged-out", { action: submit("form[action='/logout']"), expect: "form[action='/login']" });
 
+  // The voucher page the private message links to, with its QR image, before it is used.
+  const privateText = query("SELECT text FROM outbound_messages WHERE recipient = 'resident.wangfang' AND text LIKE '%GBV1.%' ORDER BY id DESC LIMIT 1");
+  const payload = (privateText.match(/GBV1\.[A-Za-z0-9._-]+/) ?? [])[0];
+  if (!payload) throw new Error("the voucher was not sent privately with its payload");
+  await step("09b-voucher", { url: `/vouchers/${payload}`, expect: ".qr svg path" });
+  await step("09c-login", { url: "/login", expect: "form[action='/login']" });
+
   // The merchant counter, as a shop assistant of 和谐便利超市.
   await step("10-counter", { action: signIn("MA1", "demo-counter-m1"), expect: "input#code" });
   await step("11-lookup", { action: `document.getElementById('code').value=${JSON.stringify(voucher)};document.getElementById('code').form.submit()`, expect: "form[action='/counter/redeem']" });

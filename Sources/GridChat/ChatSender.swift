@@ -35,6 +35,7 @@ public struct HTTPChatSender: ChatSender {
     let client: HTTPClient
     let environment: [String: String]
     let feishuTokens = FeishuTokenCache()
+    let accessTokens = AccessTokenCache()
 
     public init(client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.client = client
@@ -55,7 +56,9 @@ public struct HTTPChatSender: ChatSender {
             // GridBot's own format, signed like inbound requests so the gateway can trust it.
             request = HTTPClientRequest(url: try setting("reply_url"))
             var fields: [String: Any] = ["chat_id": message.chatID, "text": message.text]
-            if let replyTo = message.replyTo { fields["reply_to"] = replyTo }
+            if let replyTo = message.replyTo, message.recipient == nil { fields["reply_to"] = replyTo }
+            // A private message: the gateway delivers it to the user alone.
+            if let recipient = message.recipient { fields["to_user"] = recipient }
             let data = Self.json(fields)
             let timestamp = String(Int(Date().timeIntervalSince1970))
             request.headers.add(name: GenericGateway.timestampHeader, value: timestamp)
@@ -64,14 +67,44 @@ public struct HTTPChatSender: ChatSender {
         case .telegram:
             let base = bot.settings["api_base"] ?? "https://api.telegram.org"
             request = HTTPClientRequest(url: "\(base)/bot\(try setting("bot_token"))/sendMessage")
-            var fields: [String: Any] = ["chat_id": message.chatID, "text": message.text]
-            if let reply = message.replyTo?.split(separator: ":").last.flatMap({ Int64($0) }) { fields["reply_to_message_id"] = reply }
+            // A private message goes to the user's own chat with the bot (its id is the user's).
+            var fields: [String: Any] = ["chat_id": message.recipient ?? message.chatID, "text": message.text]
+            if message.recipient == nil, let reply = message.replyTo?.split(separator: ":").last.flatMap({ Int64($0) }) { fields["reply_to_message_id"] = reply }
             request.body = .bytes(ByteBuffer(bytes: Self.json(fields)))
+        case .wecom where bot.settings["mode"] == "app":
+            // A self-built app talks to one member at a time: its message API, with the app's token.
+            let base = bot.settings["api_base"] ?? "https://qyapi.weixin.qq.com"
+            let fetch = HTTPClientRequest(url: "\(base)/cgi-bin/gettoken?corpid=\(try setting("corp_id"))&corpsecret=\(try setting("secret"))")
+            let token = try await accessTokens.token(for: bot.code, fetch: fetch, client: client) { answer in
+                (answer["access_token"] as? String, answer["expires_in"] as? Double)
+            }
+            request = HTTPClientRequest(url: "\(base)/cgi-bin/message/send?access_token=\(token)")
+            let user = message.recipient ?? (message.chatID.hasPrefix("user:") ? String(message.chatID.dropFirst(5)) : message.chatID)
+            request.body = .bytes(ByteBuffer(bytes: Self.json([
+                "touser": user, "msgtype": "text", "agentid": Int(try setting("agent_id")) ?? 0, "text": ["content": message.text],
+            ])))
         case .wecom:
             // The AI bot's one-shot response_url (valid an hour) answers in the chat it came from.
+            guard message.recipient == nil else { throw SendFailure("a WeCom AI bot cannot message a person directly", permanent: true) }
             guard let url = message.replyURL else { throw SendFailure("no response_url came with the WeCom message", permanent: true) }
             request = HTTPClientRequest(url: url)
             request.body = .bytes(ByteBuffer(bytes: Self.json(["msgtype": "markdown", "markdown": ["content": message.text]])))
+        case .dingtalk where message.recipient != nil:
+            // One-to-one robot messages through the open API, with the app's access token.
+            let base = bot.settings["api_base"] ?? "https://api.dingtalk.com"
+            var fetch = HTTPClientRequest(url: "\(base)/v1.0/oauth2/accessToken")
+            fetch.method = .POST
+            fetch.headers.add(name: "Content-Type", value: "application/json")
+            fetch.body = .bytes(ByteBuffer(bytes: Self.json(["appKey": try setting("app_key"), "appSecret": try setting("app_secret")])))
+            let token = try await accessTokens.token(for: bot.code, fetch: fetch, client: client) { answer in
+                (answer["accessToken"] as? String, answer["expireIn"] as? Double)
+            }
+            request = HTTPClientRequest(url: "\(base)/v1.0/robot/oToMessages/batchSend")
+            request.headers.add(name: "x-acs-dingtalk-access-token", value: token)
+            let parameters = String(decoding: Self.json(["content": message.text]), as: UTF8.self)
+            request.body = .bytes(ByteBuffer(bytes: Self.json([
+                "robotCode": try setting("robot_code"), "userIds": [message.recipient ?? ""], "msgKey": "sampleText", "msgParam": parameters,
+            ])))
         case .dingtalk:
             // The conversation's sessionWebhook (valid about 90 minutes).
             guard let url = message.replyURL else { throw SendFailure("no sessionWebhook came with the DingTalk message", permanent: true) }
@@ -80,11 +113,12 @@ public struct HTTPChatSender: ChatSender {
         case .feishu:
             let base = bot.settings["api_base"] ?? "https://open.feishu.cn"
             let token = try await feishuTokens.token(base: base, appID: try setting("app_id"), appSecret: try setting("app_secret"), client: client)
-            request = HTTPClientRequest(url: "\(base)/open-apis/im/v1/messages?receive_id_type=chat_id")
+            // A private message goes to the user's open_id.
+            request = HTTPClientRequest(url: "\(base)/open-apis/im/v1/messages?receive_id_type=\(message.recipient == nil ? "chat_id" : "open_id")")
             request.headers.add(name: "Authorization", value: "Bearer \(token)")
             let content = String(decoding: Self.json(["text": message.text]), as: UTF8.self)
             // uuid: Feishu sends one message per uuid within an hour, so a retry never doubles it.
-            var fields: [String: Any] = ["receive_id": message.chatID, "msg_type": "text", "content": content]
+            var fields: [String: Any] = ["receive_id": message.recipient ?? message.chatID, "msg_type": "text", "content": content]
             if let replyTo = message.replyTo { fields["uuid"] = String("gridbot-\(replyTo)".prefix(50)) }
             request.body = .bytes(ByteBuffer(bytes: Self.json(fields)))
         }
@@ -171,6 +205,38 @@ actor FeishuTokenCache {
         }
         let lifetime = (answer["expire"] as? Double) ?? 7200
         cached = (token, base, appID, Date().addingTimeInterval(max(60, lifetime - 300)))
+        return token
+    }
+}
+
+/// Access tokens of the platforms' app APIs (a WeCom app's `gettoken`, DingTalk's
+/// `oauth2/accessToken`), cached per bot until five minutes before they expire.
+actor AccessTokenCache {
+    private var cached: [String: (token: String, expires: Date)] = [:]
+
+    /// The bot's token: the cached one, or a fresh one from `fetch`, read from its JSON answer by
+    /// `read` (the token and its lifetime in seconds).
+    func token(
+        for bot: String, fetch: HTTPClientRequest, client: HTTPClient,
+        read: @Sendable ([String: Any]) -> (token: String?, lifetime: Double?)
+    ) async throws(SendFailure) -> String {
+        if let hit = cached[bot], hit.expires > Date() { return hit.token }
+        let answer: [String: Any]
+        do {
+            let response = try await client.execute(fetch, timeout: .seconds(15))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            guard response.status.code < 500 else { throw SendFailure("the token endpoint failed: HTTP \(response.status.code)") }
+            answer = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
+        } catch let failure as SendFailure {
+            throw failure
+        } catch {
+            throw SendFailure("cannot reach the token endpoint: \(error)")
+        }
+        let (token, lifetime) = read(answer)
+        guard let token, !token.isEmpty else {
+            throw SendFailure("no access token: \((answer["errmsg"] ?? answer["message"]) as? String ?? "no reason")", permanent: true)
+        }
+        cached[bot] = (token, Date().addingTimeInterval(max(60, (lifetime ?? 7200) - 300)))
         return token
     }
 }

@@ -153,6 +153,18 @@ public struct Bot: Codable, Sendable, Hashable {
         self.settings = settings
     }
 
+    /// Whether the bot can message one person directly (a voucher code goes to them, not to the
+    /// group): Telegram's private chat, Feishu's open_id, a WeCom self-built app's message to a
+    /// user, DingTalk's one-to-one robot messages once its app credentials are set, and the
+    /// generic gateway's `to_user`. WeCom's AI bot has no such path.
+    public var canMessagePrivately: Bool {
+        switch platform {
+        case .generic, .telegram, .feishu: true
+        case .wecom: settings["mode"] == "app"
+        case .dingtalk: ["app_key", "app_secret", "robot_code"].allSatisfy { settings[$0]?.isEmpty == false }
+        }
+    }
+
     /// A setting's value, with `env:NAME` read from `environment`; nil when missing or empty.
     public func setting(_ key: String, environment: [String: String]) -> String? {
         guard let value = settings[key], !value.isEmpty else { return nil }

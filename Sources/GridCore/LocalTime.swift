@@ -52,6 +52,12 @@ public struct LocalTime: Sendable {
     }
 
     /// `14:35`, or `11月22日 09:00` when not the same day as `now`.
+    /// `2026年12月16日 23:59`: a date people keep, with its year.
+    public func fullDate(_ date: Date) -> String {
+        let parts = parts(date)
+        return "\(parts.year ?? 0)年\(parts.month ?? 0)月\(parts.day ?? 0)日 " + String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)
+    }
+
     public func clock(_ date: Date, relativeTo now: Date) -> String {
         let parts = parts(date)
         let time = String(format: "%02d:%02d", parts.hour ?? 0, parts.minute ?? 0)

@@ -53,9 +53,17 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
     public var replyTo: String?
     /// The reply address the platform gave with the message answered, where it has one.
     public var replyURL: String?
+    /// The platform user this message is for alone: delivered to them directly (a private chat,
+    /// an app message), never into `chatID`, which names the chat it concerns.
+    public var recipient: String?
 
-    public init(platform: ChatPlatform, botCode: String, chatID: String, text: String, replyTo: String? = nil, replyURL: String? = nil) {
+    /// A message into a chat (or, with `recipient`, to one person about it).
+    public init(
+        platform: ChatPlatform, botCode: String, chatID: String, text: String, replyTo: String? = nil, replyURL: String? = nil,
+        recipient: String? = nil
+    ) {
         self.replyURL = replyURL
+        self.recipient = recipient
         self.platform = platform
         self.botCode = botCode
         self.chatID = chatID

@@ -94,6 +94,10 @@ public struct Migrator: Sendable {
                 .run()
             try await db.create(index: "notices_current").on("notices").column("bot_code").column("chat_id").column("valid_until").run()
         }),
+        Migration(version: 14, name: "private_messages", apply: { db, _ in
+            // A message for one person, delivered to them directly rather than into the chat.
+            try await db.alter(table: "outbound_messages").column("recipient", type: .text).run()
+        }),
     ]
 
     let database: GridDatabase

@@ -25,12 +25,14 @@ extension SQLStore {
     static func insertOutbound(_ message: OutboundMessage, dedupeKey: String?, at date: Date, on db: any SQLDatabase) async throws -> Int64 {
         let now = milliseconds(date)
         let inserted = try await db.insert(into: "outbound_messages")
-            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url")
+            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url",
+                     "recipient")
             .values(
                 SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
                 message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
                 SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+                message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                message.recipient.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
             .ignoringConflicts(with: ["dedupe_key"])
             .returning("id").first(decodingColumn: "id", as: Int64.self)
         if let inserted { return inserted }
@@ -47,7 +49,7 @@ extension SQLStore {
         let leaseUntil = now + Int64(lease * 1000)
         return try await database.withTransaction { db in
             let rows = try await db.select()
-                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts", "reply_url")
+                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts", "reply_url", "recipient")
                 .from("outbound_messages")
                 .where { group in
                     group.where { pending in
@@ -78,7 +80,7 @@ extension SQLStore {
                     message: OutboundMessage(
                         platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
                         text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"),
-                        replyURL: try row.decode(column: "reply_url")),
+                        replyURL: try row.decode(column: "reply_url"), recipient: try row.decode(column: "recipient")),
                     attempts: try row.decode(column: "attempts")))
             }
             return claimed

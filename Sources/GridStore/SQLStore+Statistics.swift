@@ -118,13 +118,14 @@ extension SQLStore {
     /// Queued messages after an id, oldest first.
     public func queuedOutbound(after id: Int64 = 0, limit: Int = 500) async throws -> [QueuedOutbound] {
         try await database.withConnection { db in
-            try await db.select().columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "reply_url", "report_id", "state")
+            try await db.select().columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "reply_url", "report_id", "state", "recipient")
                 .from("outbound_messages").where("id", .greaterThan, id).orderBy("id").limit(limit).all()
                 .compactMap { row in
                     guard let platform = ChatPlatform(rawValue: try row.decode(column: "platform")) else { return nil }
                     let message = OutboundMessage(
                         platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
-                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"), replyURL: try row.decode(column: "reply_url"))
+                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"), replyURL: try row.decode(column: "reply_url"),
+                        recipient: try row.decode(column: "recipient"))
                     return QueuedOutbound(id: try row.decode(column: "id"), message: message, reportID: try row.decode(column: "report_id"),
                                           state: try row.decode(column: "state"))
                 }

@@ -118,6 +118,9 @@ public struct WebhookRefused: Error, CustomStringConvertible {
 }
 
 extension [QueuedOutbound] {
-    /// The texts queued into a chat.
-    public func texts(in chat: String) -> [String] { filter { $0.message.chatID == chat }.map(\.message.text) }
+    /// The texts queued into a chat, for everyone in it to read.
+    public func texts(in chat: String) -> [String] { filter { $0.message.chatID == chat && $0.message.recipient == nil }.map(\.message.text) }
+
+    /// The texts queued for one person alone (a private message).
+    public func privateTexts(to user: String) -> [String] { filter { $0.message.recipient == user }.map(\.message.text) }
 }

@@ -26,11 +26,12 @@ import Testing
         _ = try await loop.newMessages()
         try await loop.say(client, "resident.wangfang", in: "building-3", "兑换 O1")
         try await loop.say(client, "resident.wangfang", in: "building-3", "兑换 O3")
-        let issued = try await loop.newMessages().texts(in: "building-3")
+        let issued = try await loop.newMessages().privateTexts(to: "resident.wangfang")
         func code(_ text: String) throws -> VoucherCode {
             try VoucherCode(reading: String(try #require(text.firstMatch(of: #/券码：([0-9A-Z]{5}-[0-9A-Z]{5}-.)/#)?.output.1)))
         }
-        let payload = String(try #require(issued[1].firstMatch(of: #/二维码内容：(GBV1\.\S+)/#)?.output.1))
+        // The payload, written out or at the end of the voucher page's address.
+        let payload = String(try #require(issued[1].firstMatch(of: #/(GBV1\.[A-Za-z0-9._-]+)/#)?.output.1))
         return (try code(issued[0]), try code(issued[1]), payload)
     }
 

@@ -5,6 +5,7 @@ import GridCore
 import GridServer
 import GridStore
 import GridTestSupport
+import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
@@ -66,8 +67,33 @@ actor StubPlatform {
             var request = request
             let authorised = request.headers[.authorization] == "Bearer t-123"
             let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
-            _ = await stub.answer("feishu \(authorised) \(text)")
+            _ = await stub.answer("feishu \(authorised) \(request.uri.query ?? "") \(text)")
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: authorised ? #"{"code":0}"# : #"{"code":99991663,"msg":"token invalid"}"#)))
+        }
+        // A WeCom self-built app: gettoken, then message/send with the token.
+        router.get("/cgi-bin/gettoken") { request, _ -> Response in
+            _ = await stub.answer("wecom token \(request.uri.query ?? "")")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"errcode":0,"access_token":"wx-t","expires_in":7200}"#)))
+        }
+        router.post("/cgi-bin/message/send") { request, _ -> Response in
+            var request = request
+            let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            _ = await stub.answer("wecom app \(request.uri.query ?? "") \(text)")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"errcode":0,"errmsg":"ok"}"#)))
+        }
+        // DingTalk's open API: an access token, then one-to-one robot messages.
+        router.post("/v1.0/oauth2/accessToken") { request, _ -> Response in
+            var request = request
+            let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            _ = await stub.answer("ding token \(text)")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"accessToken":"dt-1","expireIn":7200}"#)))
+        }
+        router.post("/v1.0/robot/oToMessages/batchSend") { request, _ -> Response in
+            var request = request
+            let token = request.headers[HTTPField.Name("x-acs-dingtalk-access-token")!] ?? ""
+            let text = String(buffer: try await request.collectBody(upTo: 1 << 20))
+            _ = await stub.answer("ding private \(token) \(text)")
+            return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"processQueryKey":"q1"}"#)))
         }
         let ports = AsyncStream.makeStream(of: Int.self)
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
@@ -87,6 +113,8 @@ actor StubPlatform {
             bot code=tg platform=telegram secret_token=s bot_token=123:abc api_base=http://127.0.0.1:\(port)
             bot code=wx platform=wecom mode=aibot token=t aes_key=jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C
             bot code=ding platform=dingtalk app_secret=s
+            bot code=ding2 platform=dingtalk app_key=k1 app_secret=s1 robot_code=r1 api_base=http://127.0.0.1:\(port)
+            bot code=wxapp platform=wecom mode=app token=t aes_key=jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C corp_id=ww1 secret=sec1 agent_id=1000002 api_base=http://127.0.0.1:\(port)
             bot code=lark platform=feishu verification_token=v app_id=cli_1 app_secret=sec api_base=http://127.0.0.1:\(port)
 
             """
@@ -173,6 +201,29 @@ actor StubPlatform {
             #expect(received.contains { $0.hasPrefix("/ding/session") && $0.contains(#""msgtype":"text""#) && $0.contains("已收到 #4") })
             #expect(received.filter { $0 == "token" }.count == 1, "the tenant token is fetched once and reused")
             #expect(received.filter { $0.hasPrefix("feishu true") && $0.contains(#""receive_id":"oc_1""#) }.count == 2)
+        }
+    }
+
+    /// What is personal goes to the person: each platform's own way to reach one user.
+    @Test func privateMessagesReachThePersonOnEveryPlatformThatAllowsIt() async throws {
+        try await Self.withStub(failures: 0) { services, stub, clock, _ in
+            let sender = Self.sender(services, clock)
+            for (platform, bot) in [(ChatPlatform.telegram, "tg"), (.feishu, "lark"), (.wecom, "wxapp"), (.dingtalk, "ding2")] {
+                try await services.store.enqueue(OutboundMessage(platform: platform, botCode: bot, chatID: "group-1", text: "券码 \(bot)",
+                                                                 replyTo: "group-1:9", recipient: "user-\(bot)"), dedupeKey: nil, at: clock.now())
+            }
+            let aiBot = try await services.store.enqueue(OutboundMessage(platform: .wecom, botCode: "wx", chatID: "group-2", text: "券码 wx",
+                                                                         replyURL: "http://x", recipient: "user-wx"), dedupeKey: nil, at: clock.now())
+            #expect(try await sender.deliverDue() == 4)
+            let received = await stub.received
+            #expect(received.contains { $0.contains(#""chat_id":"user-tg""#) && !$0.contains("reply_to_message_id") }, "Telegram: the user's own chat")
+            #expect(received.contains { $0.hasPrefix("feishu true receive_id_type=open_id") && $0.contains(#""receive_id":"user-lark""#) })
+            #expect(received.contains { $0.hasPrefix("wecom token") && $0.contains("corpid=ww1") && $0.contains("corpsecret=sec1") })
+            #expect(received.contains { $0.hasPrefix("wecom app access_token=wx-t") && $0.contains(#""touser":"user-wxapp""#) && $0.contains(#""agentid":1000002"#) })
+            #expect(received.contains { $0.hasPrefix("ding token") && $0.contains(#""appKey":"k1""#) })
+            #expect(received.contains { $0.hasPrefix("ding private dt-1") && $0.contains(#""userIds":["user-ding2"]"#) && $0.contains(#""robotCode":"r1""#) })
+            #expect(!received.contains { $0.contains(#":"group-1""#) }, "nothing was addressed to the group")
+            #expect(try await services.store.outboundState(id: aiBot)?.state == "dead", "a WeCom AI bot has no way to one person")
         }
     }
 

@@ -99,7 +99,11 @@ import Testing
             try await loop.say(client, "zheng.jianguo", in: "staff-hx", "通过 T3 @王芳")
             try await loop.say(client, "resident.wangfang", in: "building-3", "兑换 O3")
             sent = try await loop.newMessages()
-            let issued = try #require(sent.texts(in: "building-3").last)
+            // The code is the household's: it goes to 王芳 alone, and the group is told only that.
+            let notice = try #require(sent.texts(in: "building-3").last)
+            #expect(notice.contains("@王芳") && notice.contains("已私信发给您"), "\(notice)")
+            #expect(!notice.contains("券码：") && !notice.contains("GBV1") && !notice.contains("余额"), "nothing spendable or personal in the group: \(notice)")
+            let issued = try #require(sent.privateTexts(to: "resident.wangfang").last)
             #expect(issued.contains("兑换成功：5元早餐券") && issued.contains("家庭余额 10 分"), "\(issued)")
             let codeText = try #require(issued.firstMatch(of: #/券码：([0-9A-Z]{5}-[0-9A-Z]{5}-.)/#)?.output.1)
             let code = try VoucherCode(reading: String(codeText))
@@ -107,12 +111,16 @@ import Testing
             #expect(try VoucherTicket(payload: String(payload), key: loop.services.voucherKey).code == code)
 
             try await loop.say(client, "resident.liqiang", in: "building-3", "积分")
-            let balance = try #require(try await loop.newMessages().texts(in: "building-3").first)
+            sent = try await loop.newMessages()
+            #expect(sent.texts(in: "building-3").allSatisfy { !$0.contains("积分余额：") }, "a balance is not told to the group")
+            let balance = try #require(sent.privateTexts(to: "resident.liqiang").first)
             #expect(balance.contains("3号楼2单元502 家庭积分余额：10 分（另有 50 分用于未使用的兑换券）"), "\(balance)")
             #expect(balance.contains("−50　兑换券 \(code)") && balance.contains("+15　志愿任务 T3"), "\(balance)")
 
             try await loop.say(client, "resident.wangfang", in: "building-3", "兑换记录")
-            let list = try #require(try await loop.newMessages().texts(in: "building-3").first)
+            sent = try await loop.newMessages()
+            #expect(sent.texts(in: "building-3").allSatisfy { !$0.contains(code.description) }, "nor are the household's codes")
+            let list = try #require(sent.privateTexts(to: "resident.wangfang").first)
             #expect(list.contains("\(code) 5元早餐券（邻里早餐铺）未使用"), "\(list)")
             #expect(try await loop.services.store.verifyLedger().isSound)
         }

@@ -61,7 +61,8 @@ public struct GridBotServices: Sendable {
     var commandPipeline: CommandPipeline {
         CommandPipeline(store: store, replies: replies, logger: logger, readers: [
             BindingCommand(store: store, parser: parser, replies: replies, logger: logger),
-            PointsCommands(store: store, replies: replies, commands: PointsCommandParser(), tasks: volunteerTasks, voucherKey: voucherKey),
+            PointsCommands(store: store, replies: replies, commands: PointsCommandParser(), tasks: volunteerTasks, voucherKey: voucherKey,
+                           publicURL: configuration.publicURL),
             TriageCommands(store: store, commands: commands, triage: triage),
             reportCommands,
         ])
@@ -174,6 +175,7 @@ func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<Ba
         store: services.store, sessions: sessions, pages: pages,
         counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
     ).addRoutes(to: router)
+    VoucherPageController(store: services.store, pages: pages, replies: services.replies, voucherKey: services.voucherKey).addRoutes(to: router)
     let tasks = TasksAPIController(store: services.store, sessions: sessions, tasks: services.volunteerTasks, now: services.now, onQueued: queued)
     tasks.addRoutes(to: router)
     let console = Console(store: services.store, sessions: sessions, pages: pages, now: services.now)

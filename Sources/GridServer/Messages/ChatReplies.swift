@@ -57,6 +57,11 @@ public struct ChatReplies: Sendable {
         return library.render(present, withTemplate: template.rawValue)?.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
+    /// `2026年12月16日 23:59` in the community's time zone: for dates people keep (a voucher's expiry).
+    public func fullDate(_ date: Date) -> String {
+        LocalTime(timeZone).fullDate(date)
+    }
+
     /// `14:35`, or `11月22日 09:00` when not today in the community's time zone.
     public func clockTime(_ date: Date, relativeTo now: Date) -> String {
         LocalTime(timeZone).clock(date, relativeTo: now)

@@ -86,8 +86,8 @@ extension PointsCommands {
             ["when": replies.clockTime(transfer.at, relativeTo: request.now), "sign": transfer.creditAccount == account ? "+" : "−",
              "amount": "\(transfer.amount)", "what": PointsWording.describe(transfer)]
         }
-        return [answer(request, .pointsBalance, ["household": PointsWording.householdName(household), "balance": balance,
-                                                 "escrow": held > 0 ? "\(held)" : "", "entries": entries])]
+        return personal(request, .pointsBalance, ["household": PointsWording.householdName(household), "balance": balance,
+                                                  "escrow": held > 0 ? "\(held)" : "", "entries": entries], what: .pointsWhatBalance, command: "积分")
     }
 
     /// 我的券: the household's latest vouchers.
@@ -95,14 +95,15 @@ extension PointsCommands {
         let (_, household) = try request.resident()
         let vouchers = try await tx.vouchers(household: household, limit: 10).map { voucher in
             let when: String = switch voucher.status {
-            case .issued: replies.line(.voucherValidUntil, ["time": replies.clockTime(voucher.expiresAt, relativeTo: request.now)])
+            case .issued: replies.line(.voucherValidUntil, ["time": replies.fullDate(voucher.expiresAt)])
             case .redeemed: replies.line(.voucherUsedAt, ["time": replies.clockTime(voucher.redeemedAt ?? voucher.issuedAt, relativeTo: request.now)])
             case .expired: replies.line(.voucherExpiredAt, ["time": replies.clockTime(voucher.expiresAt, relativeTo: request.now)])
             }
             return ["code": voucher.code.description, "title": voucher.offerTitle, "merchant": voucher.merchantName,
-                    "status": voucher.status.chineseName, "when": when]
+                    "status": voucher.status.chineseName, "when": when, "link": link(voucher) ?? ""]
         }
-        return [answer(request, .voucherList, ["household": PointsWording.householdName(household), "vouchers": vouchers])]
+        return personal(request, .voucherList, ["household": PointsWording.householdName(household), "vouchers": vouchers],
+                        what: .pointsWhatVouchers, command: "我的券")
     }
 
     /// 积分商城: the offers in stock.
@@ -130,10 +131,10 @@ extension PointsCommands {
         case .issued(let issued), .existing(let issued): voucher = issued
         }
         let balance = try await tx.ledger.balance(of: LedgerAccounts.household(household)) ?? 0
-        return [answer(request, .voucherIssued, [
+        return personal(request, .voucherIssued, [
             "title": voucher.offerTitle, "merchant": voucher.merchantName, "value": PointsWording.yuan(voucher.valueFen), "code": voucher.code.description,
-            "expires": replies.clockTime(voucher.expiresAt, relativeTo: request.now), "points": voucher.points, "balance": balance,
-            "payload": VoucherTicket(code: voucher.code, expiresAt: voucher.expiresAt).payload(key: voucherKey),
-        ])]
+            "expires": replies.fullDate(voucher.expiresAt), "points": voucher.points, "balance": balance,
+            "payload": VoucherTicket(code: voucher.code, expiresAt: voucher.expiresAt).payload(key: voucherKey), "link": link(voucher) ?? "",
+        ], what: .pointsWhatVoucher, command: "我的券")
     }
 }

@@ -14,6 +14,8 @@ struct PointsCommands: ChatCommandReader {
     let tasks: VolunteerTasks
     /// Signs the QR payloads of vouchers.
     let voucherKey: SymmetricKey
+    /// Where people reach GridBot, for the voucher page's link; nil leaves the link out.
+    let publicURL: String?
 
     /// What a points command runs with.
     struct Request: Sendable {
@@ -33,6 +35,9 @@ struct PointsCommands: ChatCommandReader {
 
         /// Says how to take part for a sender who cannot yet.
         var replies: ChatReplies
+        /// Set when the command came from a group: what is personal (codes, balances) is sent
+        /// to the sender through this bot rather than answered in the group.
+        var privately: Bot?
 
         /// The sender as a resident with a household, or a refusal saying how to get one.
         func resident() throws -> (Person, String) {
@@ -53,8 +58,9 @@ struct PointsCommands: ChatCommandReader {
         let person = try await store.person(platform: message.platform, userID: message.senderID)
         // Read before the transaction, and only by the commands that check scope or post to staff.
         let directory = Self.readsCommunity(command) ? try await store.directory() : nil
+        let privately = stored.groupCode != nil && Self.isPersonal(command) ? try await store.bot(code: message.botCode) : nil
         let request = Request(stored: stored, person: person, community: directory, now: now, today: CalendarDay(now, in: commands.timeZone).description,
-                              replies: replies)
+                              replies: replies, privately: privately)
         return CommandJob(name: "points.\(Self.name(of: command))") { tx, keys in
             for outbound in try await perform(command, request, tx: tx.points) {
                 try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
@@ -88,6 +94,34 @@ struct PointsCommands: ChatCommandReader {
     /// The answer to the sender that a command was carried out.
     func done(_ request: Request, _ line: ChatLine, _ values: [String: Any]) -> OutboundMessage {
         .answer(to: request.message, replies.done(line, values))
+    }
+
+    /// What is personal, asked for in a group, goes to the sender alone: the message itself
+    /// where the bot can send one privately, with a short notice in the group saying so; else
+    /// only a notice telling them to ask the bot in a private chat (`command`).
+    func personal(_ request: Request, _ template: ChatTemplate, _ values: [String: Any], what: ChatLine, command: String) -> [OutboundMessage] {
+        let message = request.message
+        let text = replies.render(template, values) ?? ""
+        guard let bot = request.privately else { return [.answer(to: message, text)] }
+        let notice: [String: Any] = ["mention": request.person?.name ?? message.senderName ?? "", "what": replies.line(what), "command": command]
+        guard bot.canMessagePrivately else { return [.answer(to: message, replies.line(.pointsPrivateOnly, notice))] }
+        let direct = OutboundMessage(platform: message.platform, botCode: message.botCode, chatID: message.chatID, text: text, recipient: message.senderID)
+        return [direct, .answer(to: message, replies.line(.pointsSentPrivately, notice))]
+    }
+
+    /// The voucher page's address for a voucher, when GridBot knows its public address.
+    func link(_ voucher: Voucher) -> String? {
+        guard let publicURL, voucher.status == .issued else { return nil }
+        let payload = VoucherTicket(code: voucher.code, expiresAt: voucher.expiresAt).payload(key: voucherKey)
+        return publicURL.trimmingCharacters(in: CharacterSet(charactersIn: "/")) + "/vouchers/" + payload
+    }
+
+    /// The commands whose answers are the household's own: codes, payloads, balances.
+    static func isPersonal(_ command: PointsCommand) -> Bool {
+        switch command {
+        case .redeem, .vouchers, .balance: true
+        case .postTask, .listTasks, .signUp, .withdraw, .complete, .approve, .reject, .listOffers: false
+        }
     }
 
     /// Whether a command needs the community structure (scope checks, staff chats).

@@ -167,6 +167,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
     case dashboard = "web/dashboard"
     case admin = "web/admin"
     case error = "web/error"
+    case voucher = "web/voucher"
 
     /// The page's title.
     var title: String {
@@ -180,6 +181,7 @@ enum WebTemplate: String, CaseIterable, Sendable {
         case .dashboard: "统计"
         case .admin: "社区管理"
         case .error: "出错了"
+        case .voucher: "兑换券"
         }
     }
 }
