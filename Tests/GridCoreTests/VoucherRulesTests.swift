@@ -56,4 +56,10 @@ import Testing
         swapped.swapAt(0, 1)
         if swapped != Array(text) { #expect(throws: VoucherCode.ReadError.checkFailed) { try VoucherCode(reading: String(swapped)) } }
     }
+
+    /// The example the counter page and the API show is a code the counter accepts.
+    @Test func theExampleShownToShopAssistantsIsAValidCode() throws {
+        #expect(try VoucherCode(reading: "ABCDE-FGHJK-Q").description == "ABCDE-FGHJK-Q")
+        #expect(throws: VoucherCode.ReadError.checkFailed) { try VoucherCode(reading: "ABCDE-FGHJK-M") }
+    }
 }

@@ -32,7 +32,7 @@ struct VoucherCounter: Sendable {
             case .checkFailed:
                 throw ServiceError(status: .badRequest, code: "check_failed", message: "券码校验位不符，可能输错了，请核对后重新输入")
             case .wrongLength(let count):
-                throw ServiceError(status: .badRequest, code: "wrong_length", message: "券码应为 10 位加 1 位校验位（如 ABCDE-FGHJK-M），您输入了 \(count) 位")
+                throw ServiceError(status: .badRequest, code: "wrong_length", message: "券码应为 10 位加 1 位校验位（如 ABCDE-FGHJK-Q），您输入了 \(count) 位")
             case .badSymbol(let symbol):
                 throw ServiceError(status: .badRequest, code: "bad_symbol", message: "券码中不会出现「\(symbol)」，请核对后重新输入")
             }

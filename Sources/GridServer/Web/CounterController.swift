@@ -199,7 +199,7 @@ struct CounterController: Sendable {
     private func apiRequest(_ request: Request) async throws -> (MerchantPrincipal, CodeBody) {
         guard let merchant = try await merchant(request) else { throw Self.unauthorized }
         try sessions.checkAPICall(request, by: merchant.principal)
-        return (merchant, try await jsonBody(CodeBody.self, request, example: #"{"code": "ABCDE-FGHJK-M"} (a voucher code or a scanned QR payload)"#))
+        return (merchant, try await jsonBody(CodeBody.self, request, example: #"{"code": "ABCDE-FGHJK-Q"} (a voucher code or a scanned QR payload)"#))
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
