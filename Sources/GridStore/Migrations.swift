@@ -98,6 +98,26 @@ public struct Migrator: Sendable {
             // A message for one person, delivered to them directly rather than into the chat.
             try await db.alter(table: "outbound_messages").column("recipient", type: .text).run()
         }),
+        Migration(version: 15, name: "web_sessions", apply: { db, _ in
+            // Sessions kept on the server, so signing out, a new password or a revocation ends them.
+            try await db.create(table: "web_sessions")
+                .column("digest", type: .text, .primaryKey(autoIncrement: false))
+                .column("person_code", type: .text, .notNull, .references("people", "code"))
+                .column("created_at", type: .bigint, .notNull)
+                .column("expires_at", type: .bigint, .notNull)
+                .column("last_seen_at", type: .bigint, .notNull)
+                .column("revoked_at", type: .bigint)
+                .column("client", type: .text)
+                .run()
+            try await db.create(index: "web_sessions_person").on("web_sessions").column("person_code").run()
+            // Failed sign-ins by account and by client address, shared by every instance.
+            try await db.create(table: "sign_in_failures")
+                .column("key", type: .text, .primaryKey(autoIncrement: false))
+                .column("failures", type: .int, .notNull)
+                .column("first_at", type: .bigint, .notNull)
+                .column("locked_until", type: .bigint, .notNull)
+                .run()
+        }),
     ]
 
     let database: GridDatabase

@@ -13,6 +13,9 @@ extension SQLStore {
                 .values(SQLBind(code), SQLBind(hash.description), SQLBind(Self.milliseconds(date)))
                 .onConflict(with: ["person_code"]) { $0.set(excludedValueOf: "password_hash").set(excludedValueOf: "updated_at") }
                 .run()
+            // A new password ends every session signed in with the old one.
+            try await db.update("web_sessions").set("revoked_at", to: Self.milliseconds(date)).where("person_code", .equal, code)
+                .where("revoked_at", .is, SQLLiteral.null).run()
             return true
         }
     }

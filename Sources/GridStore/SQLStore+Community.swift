@@ -25,7 +25,7 @@ extension SQLStore {
     /// Loads a seed: creates what is missing and updates what changed, in one transaction.
     /// Loading the same seed twice changes nothing. Offer stock is set only when an offer is new,
     /// so reloading a seed never undoes redemptions.
-    public func load(_ seed: CommunitySeed) async throws {
+    public func load(_ seed: CommunitySeed, passwordCost: Int = PasswordHash.defaultLogN) async throws {
         try await database.withTransaction { db in
             for street in seed.streets {
                 try await upsert(db, "streets", key: ["code"], ["code": street.code, "name": street.name])
@@ -112,11 +112,10 @@ extension SQLStore {
             for merchant in seed.merchants {
                 try await ledger.openAccount(LedgerAccounts.merchant(merchant.code), kind: .merchant, at: opened)
             }
-            // Demo passwords: set once, never over a password changed since. They are public (in
-            // the seed file), so a slow hash would protect nothing and only slow every load; real
-            // passwords (`gridbot accounts password`) get the full cost.
+            // Seed passwords: set once, never over a password changed since, at the full cost
+            // unless the caller asks for the demo's light one.
             for login in seed.logins {
-                let hash = try PasswordHash.make(login.password, logN: PasswordHash.minimumLogN)
+                let hash = try PasswordHash.make(login.password, logN: passwordCost)
                 try await db.insert(into: "login_accounts").columns("person_code", "password_hash", "updated_at")
                     .values(SQLBind(login.personCode), SQLBind(hash.description), SQLBind(Self.milliseconds(opened)))
                     .ignoringConflicts(with: ["person_code"]).run()

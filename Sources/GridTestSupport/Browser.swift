@@ -13,6 +13,11 @@ public final class Browser: @unchecked Sendable {
         self.client = client
     }
 
+    /// Sets a cookie by hand (a cookie copied from another browser, as a thief would).
+    public func setCookie(_ name: String, _ value: String) {
+        cookies[name] = value
+    }
+
     /// Gets a page.
     @discardableResult
     public func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {

@@ -11,6 +11,8 @@ public enum TestServices {
         configuration.database = try await backend.makeLocation()
         configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
         configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path
+        // The demo's passwords need no full-cost hashes; each test loads the seed anew.
+        configuration.lightPasswordHashing = true
         configure(&configuration)
         return try await prepareServices(configuration, logger: Logger(label: "test"))
     }

@@ -75,9 +75,9 @@ struct AccountsTokenCommand: AsyncParsableCommand {
     }
 }
 
-/// `gridbot accounts revoke MA1`: revokes every API token of a person.
+/// `gridbot accounts revoke MA1`: revokes every API token of a person and ends their sessions.
 struct AccountsRevokeCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke every API token of a person.")
+    static let configuration = CommandConfiguration(commandName: "revoke", abstract: "Revoke every API token of a person and end their sessions.")
 
     @Argument(help: "The person's code.")
     var person: String
@@ -86,7 +86,9 @@ struct AccountsRevokeCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await withAccounts(options) { store in
-            print("revoked \(try await store.revokeAPITokens(person: person, at: Date())) token(s) of \(person)")
+            let tokens = try await store.revokeAPITokens(person: person, at: Date())
+            let sessions = try await store.closeSessions(person: person, at: Date())
+            print("revoked \(tokens) token(s) and ended \(sessions) session(s) of \(person)")
         }
     }
 }

@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import GridCore
+@testable import GridCore
 import Testing
 
 @Suite struct VoucherRulesTests {
@@ -55,6 +55,16 @@ import Testing
         var swapped = Array(text)
         swapped.swapAt(0, 1)
         if swapped != Array(text) { #expect(throws: VoucherCode.ReadError.checkFailed) { try VoucherCode(reading: String(swapped)) } }
+    }
+
+    /// A new code is read out in letters and digits only: its check symbol is never one of the
+    /// extra symbols phone keyboards hide.
+    @Test func newCodesUseOnlyTheirOwnAlphabet() {
+        var generator = DeterministicRandom(state: 7)
+        for _ in 0..<2_000 {
+            let text = VoucherCode.random(using: &generator).description
+            #expect(text.allSatisfy { $0 == "-" || VoucherCode.alphabet.contains($0) }, "\(text)")
+        }
     }
 
     /// The example the counter page and the API show is a code the counter accepts.

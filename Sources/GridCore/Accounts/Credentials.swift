@@ -47,6 +47,14 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
         "scrypt$\(logN)$\(blockSize)$\(parallelism)$\(salt.base64EncodedString())$\(hash.base64EncodedString())"
     }
 
+    /// A hash no password matches, at the full cost: checked for an account that does not exist,
+    /// so a sign-in takes as long either way.
+    public static let unknownAccount: PasswordHash = {
+        let salt = SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }
+        let hash = SymmetricKey(size: .bits256).withUnsafeBytes { Data($0) }
+        return PasswordHash(logN: defaultLogN, blockSize: 8, parallelism: 1, salt: salt, hash: hash)
+    }()
+
     /// Whether a password matches, compared in constant time.
     public func matches(_ password: String) -> Bool {
         guard let candidate = try? Self.derive(password, salt: salt, logN: logN, blockSize: blockSize, parallelism: parallelism) else { return false }
@@ -60,43 +68,12 @@ public struct PasswordHash: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// A signed, expiring session: `<person>.<expiry>.<nonce>.<signature>`, kept in a cookie. The
-/// signature (HMAC-SHA256) covers the rest, so a changed person or expiry is refused; the nonce
-/// makes every sign-in's value different.
-public struct SessionToken: Sendable, Equatable {
-    public var personCode: String
-    public var expiresAt: Date
-    public var nonce: String
-
-    public init(personCode: String, expiresAt: Date, nonce: String = SessionToken.randomNonce()) {
-        self.personCode = personCode
-        self.expiresAt = expiresAt
-        self.nonce = nonce
-    }
-
-    public static func randomNonce() -> String {
+/// Random one-time values: CSRF nonces, script nonces, form keys.
+public enum Nonce {
+    /// 128 random bits in base64url.
+    public static func random() -> String {
         SymmetricKey(size: .bits128).withUnsafeBytes { Data($0) }.base64URL
     }
-
-    /// The cookie value.
-    public func signed(key: SymmetricKey) -> String {
-        let body = "\(Data(personCode.utf8).base64URL).\(Int64(expiresAt.timeIntervalSince1970)).\(nonce)"
-        return "\(body).\(hmacBase64URL(body, key: key))"
-    }
-
-    /// Reads a cookie value; nil when it is malformed, forged or expired.
-    public init?(signed value: String, key: SymmetricKey, now: Date) {
-        let parts = value.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard parts.count == 4 else { return nil }
-        let body = parts[0..<3].joined(separator: ".")
-        guard constantTimeEqual(hmacBase64URL(body, key: key), parts[3]),
-              let codeData = Data(base64URL: parts[0]), let code = String(data: codeData, encoding: .utf8),
-              let seconds = Int64(parts[1]) else { return nil }
-        let expiry = Date(timeIntervalSince1970: TimeInterval(seconds))
-        guard expiry > now else { return nil }
-        self.init(personCode: code, expiresAt: expiry, nonce: parts[2])
-    }
-
 }
 
 /// API tokens for programs (a merchant's till): random, shown once, stored only as a SHA-256

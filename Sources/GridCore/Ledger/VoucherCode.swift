@@ -12,9 +12,15 @@ public struct VoucherCode: Sendable, Hashable, CustomStringConvertible {
         self.value = value & ((1 << 50) - 1)
     }
 
-    /// A fresh random code.
+    /// A fresh random code whose check symbol is a letter or digit of the code's own alphabet:
+    /// Crockford's extra check symbols (`* ~ $ = U`) are hard to say and hidden on phone
+    /// keyboards, so values that would need one are drawn again (5 in 37). Codes issued before
+    /// still read.
     public static func random<G: RandomNumberGenerator>(using generator: inout G) -> VoucherCode {
-        VoucherCode(value: UInt64.random(in: 0..<(1 << 50), using: &generator))
+        while true {
+            let code = VoucherCode(value: UInt64.random(in: 0..<(1 << 50), using: &generator))
+            if code.value % 37 < UInt64(alphabet.count) { return code }
+        }
     }
 
     /// `XXXXX-XXXXX-C`.

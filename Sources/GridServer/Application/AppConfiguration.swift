@@ -43,6 +43,10 @@ public struct AppConfiguration: Sendable {
     /// `--metrics-token` / `GRIDBOT_METRICS_TOKEN`: when set, `/metrics` answers only a request
     /// with `Authorization: Bearer <token>`.
     public var metricsToken: String?
+    /// `--light-password-hashing` / `GRIDBOT_LIGHT_PASSWORD_HASHING`: for demos and tests only,
+    /// seed passwords are hashed at scrypt's lowest cost (2^10) instead of the full 2^15, so a
+    /// seed loads fast. Never set it where the passwords matter.
+    public var lightPasswordHashing = false
     /// The environment that bots' and chat groups' `env:NAME` settings (secrets, post URLs) are
     /// read from: the process's own when resolved, empty by default so tests name what they set.
     public var secrets: [String: String] = [:]
@@ -63,6 +67,7 @@ public struct AppConfiguration: Sendable {
         case sessionLifetime = "session-lifetime"
         case publicURL = "public-url"
         case metricsToken = "metrics-token"
+        case lightPasswordHashing = "light-password-hashing"
 
         /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
         public var environmentName: String {
@@ -144,6 +149,12 @@ public struct AppConfiguration: Sendable {
                 throw fail("the metrics token must be at least 16 visible ASCII characters")
             }
             metricsToken = text
+        case .lightPasswordHashing:
+            switch text.lowercased() {
+            case "1", "true", "yes": lightPasswordHashing = true
+            case "0", "false", "no", "": lightPasswordHashing = false
+            default: throw fail("'\(text)' is not yes or no")
+            }
         }
     }
 }

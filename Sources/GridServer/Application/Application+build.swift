@@ -80,7 +80,7 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
         let replies = try await ChatReplies(directory: configuration.templatesDirectory)
         if let seedFile = configuration.seedFile, try await store.isEmpty() {
             let seed = try loadSeedFile(seedFile)
-            try await store.load(seed)
+            try await store.load(seed, passwordCost: configuration.lightPasswordHashing ? PasswordHash.minimumLogN : PasswordHash.defaultLogN)
             logger.info("loaded seed into an empty database", metadata: ["seed.file": "\(seedFile)"])
         }
         let calendar: WorkingCalendar
@@ -155,8 +155,8 @@ public func routeDescriptions(_ services: GridBotServices) -> [String] {
 }
 
 /// The routes, feeding the background workers.
-func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<BasicRequestContext> {
-    let router = Router(context: BasicRequestContext.self)
+func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<GridRequestContext> {
+    let router = Router(context: GridRequestContext.self)
     let metrics = GridMetrics()
     let queued = work.outbound.notify
     router.add(middleware: SecurityHeadersMiddleware())
@@ -173,7 +173,8 @@ func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<Ba
     let pages = WebPages(replies: services.replies, sessions: sessions)
     CounterController(
         store: services.store, sessions: sessions, pages: pages,
-        counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now
+        counter: VoucherCounter(store: services.store, replies: services.replies, voucherKey: services.voucherKey), now: services.now,
+        logger: services.logger
     ).addRoutes(to: router)
     VoucherPageController(store: services.store, pages: pages, replies: services.replies, voucherKey: services.voucherKey).addRoutes(to: router)
     let tasks = TasksAPIController(store: services.store, sessions: sessions, tasks: services.volunteerTasks, now: services.now, onQueued: queued)

@@ -121,6 +121,12 @@ struct AdminController: Sendable {
                 ] as [String: Any]
             }
         values["changes"] = changesValue
+        let clock = LocalTime()
+        let sessionsValue: [[String: Any]] = try await store.openSessions(at: console.now()).map { session in
+            ["person": session.personCode, "name": session.personName, "since": clock.minute(session.createdAt),
+             "seen": clock.minute(session.lastSeenAt), "client": session.client ?? "—"]
+        }
+        values["sessions"] = sessionsValue
         let gridOptionsValue: [[String: Any]] = Console.options(gridOptions, selected: nil)
         values["gridOptions"] = gridOptionsValue
         let buildingOptionsValue: [[String: Any]] = Console.options(buildingOptions, selected: nil)
@@ -240,6 +246,12 @@ struct AdminController: Sendable {
             try await store.save(.department, key: key, fields: [("name", .text(try required("name", "名称"))), ("kind", .text(kind.rawValue))],
                                  by: person, at: now)
             return "已保存部门 \(key)"
+
+        case "sessions":
+            let code = field("person")
+            guard try await store.person(code: code) != nil else { throw ServiceError.form("没有 \(code) 这个人") }
+            let ended = try await store.closeSessions(person: code, at: now)
+            return "已结束 \(code) 的 \(ended) 个登录会话"
 
         case "routing":
             guard let category = ReportCategory(rawValue: field("category")) else { throw ServiceError.form("没有这个类别") }

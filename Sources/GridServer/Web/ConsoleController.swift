@@ -297,7 +297,7 @@ struct ConsoleController: Sendable {
         let reporters = try await store.reporters(reportID: order.id)
         let photos = try await store.attachments(messageID: order.messageID)
         let now = console.now()
-        let key = SessionToken.randomNonce()
+        let key = Nonce.random()
         return console.render(.report, request, staff, [
             "title": "工单 #\(order.id)", "id": order.id, "text": PersonalData.mask(order.text),
             "category": order.category.chineseName, "urgency": order.urgency.chineseName, "urgent": order.urgency >= .urgent,

@@ -3,6 +3,7 @@ import GridCore
 import GridStore
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 
 /// Sign-in, and the merchant counter: a phone-sized page and a JSON API to look up and consume
@@ -14,13 +15,15 @@ struct CounterController: Sendable {
     let pages: WebPages
     let counter: VoucherCounter
     let now: @Sendable () -> Date
+    let logger: Logger
 
-    func addRoutes(to router: Router<some RequestContext>) {
+    func addRoutes(to router: Router<GridRequestContext>) {
         router.get("/login") { request, _ in loginPage(request, next: request.uri.queryParameters["next"].map(String.init)) }
-        router.post("/login") { request, _ in try await signIn(request) }
+        router.post("/login") { request, context in try await signIn(request, client: context.clientAddress) }
         router.post("/logout") { request, _ in
             let fields = try await formFields(request)
             try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
+            try await sessions.signOut(request)
             return WebPages.redirect(to: "/login", cookies: [sessions.expiredSessionCookie(secure: WebSessions.isSecure(request))])
         }
         router.get("/counter") { request, _ in
@@ -70,7 +73,12 @@ struct CounterController: Sendable {
         pages.page(.login, ["next": Self.safeNext(next) ?? "", "error": error ?? ""], for: request, status: status)
     }
 
-    private func signIn(_ request: Request) async throws -> Response {
+    /// Failed sign-ins an account may have within 15 minutes before it must wait.
+    static let freeAccountFailures = 5
+    /// Failed sign-ins one client address may have within 15 minutes (a shared office NAT).
+    static let freeClientFailures = 20
+
+    private func signIn(_ request: Request, client: String?) async throws -> Response {
         let fields = try await formFields(request)
         try sessions.checkCSRF(request, submitted: fields[WebSessions.csrfField])
         let account = (fields["account"] ?? "").trimmingCharacters(in: .whitespaces)
@@ -78,12 +86,30 @@ struct CounterController: Sendable {
         guard !account.isEmpty, !password.isEmpty else {
             return loginPage(request, next: fields["next"], error: "请输入账号和密码", status: .badRequest)
         }
-        guard let (person, hash) = try await store.signInAccount(person: account), hash.matches(password) else {
+        let moment = now()
+        let keys = ["account:\(account.uppercased())"] + (client.map { ["client:\($0)"] } ?? [])
+        for key in keys {
+            if let wait = try await store.signInLockout(key: key, at: moment) {
+                let seconds = Int(wait.rounded(.up))
+                var response = loginPage(request, next: fields["next"], error: "尝试次数过多，请 \(seconds) 秒后再试", status: .tooManyRequests)
+                response.headers[.retryAfter] = "\(seconds)"
+                return response
+            }
+        }
+        let found = try await store.signInAccount(person: account)
+        // The same scrypt work whether or not the account exists: timing tells no account apart.
+        let matches = (found?.1 ?? PasswordHash.unknownAccount).matches(password)
+        guard let (person, _) = found, matches else {
+            try await store.recordSignInFailure(key: keys[0], at: moment, free: Self.freeAccountFailures)
+            if keys.count > 1 { try await store.recordSignInFailure(key: keys[1], at: moment, free: Self.freeClientFailures) }
+            logger.info("sign-in refused", metadata: ["account": "\(account.prefix(32))", "client": "\(client ?? "-")"])
             // One message for an unknown account and a wrong password: no account probing.
             return loginPage(request, next: fields["next"], error: "账号或密码不正确", status: .unauthorized)
         }
+        try await store.clearSignInFailures(key: keys[0])
         let landing = Self.safeNext(fields["next"]) ?? (person.role == .merchant ? "/counter" : "/")
-        return WebPages.redirect(to: landing, cookies: [sessions.sessionCookie(for: person, secure: WebSessions.isSecure(request))])
+        let cookie = try await sessions.signIn(person, client: client, secure: WebSessions.isSecure(request))
+        return WebPages.redirect(to: landing, cookies: [cookie])
     }
 
     /// Only a path on this site (`/counter`), never `//elsewhere` or a full URL. Browsers drop tabs

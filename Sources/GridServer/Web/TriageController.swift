@@ -39,7 +39,7 @@ struct TriageController: Sendable {
                 "reason": candidate.reason, "grid": staff.gridName(candidate.gridCode),
                 "categories": Console.options(ReportCategory.allCases.map { ($0.rawValue, $0.chineseName) }, selected: candidate.guessCategory.rawValue),
                 "urgencies": Console.options(Urgency.allCases.map { ($0.rawValue, $0.chineseName) }, selected: candidate.guessUrgency.rawValue),
-                "key": SessionToken.randomNonce(),
+                "key": Nonce.random(),
             ]
         }
         return console.render(.triage, request, staff, ["rows": rows, "empty": rows.isEmpty, "total": rows.count, "done": done ?? "", "problem": problem ?? ""], status: status)

@@ -19,7 +19,8 @@ struct Principal: Sendable {
     var channel: Channel
 }
 
-/// Sessions in signed cookies, API tokens, and CSRF tokens for the web pages and the JSON API.
+/// Sessions (a random token in a cookie, its digest on the server), API tokens, and CSRF tokens
+/// for the web pages and the JSON API.
 ///
 /// CSRF uses the double-submit pattern bound to a server secret: a random nonce lives in an
 /// HttpOnly, SameSite=Strict cookie and every form (or the `X-CSRF-Token` header) carries the
@@ -44,16 +45,22 @@ struct WebSessions: Sendable {
             guard let person = try await store.person(apiToken: token) else { return nil }
             return Principal(person: person, channel: .apiToken)
         }
-        guard let value = request.cookies[Self.sessionCookie]?.value,
-              let session = SessionToken(signed: value, key: key, now: now()),
-              let person = try await store.person(code: session.personCode) else { return nil }
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty,
+              let person = try await store.sessionPerson(token: token, at: now()) else { return nil }
         return Principal(person: person, channel: .session)
     }
 
-    /// The cookie that signs a person in.
-    func sessionCookie(for person: Person, secure: Bool) -> Cookie {
-        let token = SessionToken(personCode: person.code, expiresAt: now().addingTimeInterval(lifetime))
-        return Cookie(name: Self.sessionCookie, value: token.signed(key: key), maxAge: Int(lifetime), path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    /// Opens a session for a person and returns the cookie that carries it.
+    func signIn(_ person: Person, client: String?, secure: Bool) async throws -> Cookie {
+        let moment = now()
+        let token = try await store.openSession(person: person.code, client: client, at: moment, expiresAt: moment.addingTimeInterval(lifetime))
+        return Cookie(name: Self.sessionCookie, value: token, maxAge: Int(lifetime), path: "/", secure: secure, httpOnly: true, sameSite: .lax)
+    }
+
+    /// Ends the request's session, if it has one, on every instance.
+    func signOut(_ request: Request) async throws {
+        guard let token = request.cookies[Self.sessionCookie]?.value, !token.isEmpty else { return }
+        try await store.closeSession(token: token, at: now())
     }
 
     /// The cookie that signs out.
@@ -64,7 +71,7 @@ struct WebSessions: Sendable {
     /// The request's CSRF nonce, or a new one with the cookie that sets it.
     func csrfNonce(of request: Request, secure: Bool) -> (nonce: String, cookie: Cookie?) {
         if let nonce = request.cookies[Self.csrfCookie]?.value, nonce.count >= 16 { return (nonce, nil) }
-        let nonce = SessionToken.randomNonce()
+        let nonce = Nonce.random()
         return (nonce, Cookie(name: Self.csrfCookie, value: nonce, path: "/", secure: secure, httpOnly: true, sameSite: .strict))
     }
 
@@ -118,7 +125,7 @@ struct WebPages: Sendable {
         values[WebSessions.csrfField] = sessions.csrfToken(nonce: nonce)
         // A fresh nonce per page: only the page's own <script nonce="…"> runs, never a script
         // injected into its text.
-        let scriptNonce = SessionToken.randomNonce()
+        let scriptNonce = Nonce.random()
         values["scriptNonce"] = scriptNonce
         let html = replies.library.render(values, withTemplate: template.rawValue) ?? ""
         var headers: HTTPFields = [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"]
