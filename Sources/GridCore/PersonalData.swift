@@ -57,6 +57,14 @@ public enum PersonalData {
         return matches
     }
 
+    /// The mobile numbers in a text, digits only (`13812345678`), for those who must call back.
+    public static func phoneNumbers(in text: String) -> [String] {
+        let scalars = Array(text.unicodeScalars)
+        return find(in: text).filter { $0.kind == .mobile }.map { match in
+            String(String.UnicodeScalarView(scalars[match.range].filter { ("0"..."9").contains($0) }))
+        }
+    }
+
     /// Returns `text` with every phone and ID number masked: `13812345678` → `138****5678`,
     /// an ID number keeps its first 6 and last 4 characters.
     public static func mask(_ text: String) -> String {

@@ -80,6 +80,11 @@ public final class GridDatabase: Sendable {
     /// Opens a pool to `location`. Connections are made lazily; call ``ping()`` to check reachability.
     public static func open(_ location: DatabaseLocation, logger: Logger) throws -> GridDatabase {
         let group = MultiThreadedEventLoopGroup.singleton
+        // The drivers log statements and their bound values (phone numbers, message text,
+        // password hashes) at debug and trace: they get a logger that never goes below info,
+        // whatever level GridBot itself logs at.
+        var logger = logger
+        if logger.logLevel < .info { logger.logLevel = .info }
         switch location {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
@@ -191,7 +196,7 @@ private struct SQLitePool: ConnectionPool, @unchecked Sendable {
     func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         defer { pool.releaseConnection(connection, logger: logger) }
-        return try await body(connection.sql(queryLogLevel: .trace))
+        return try await body(connection.sql(queryLogLevel: nil))
     }
 
     func shutdown() async throws { try await pool.shutdownAsync() }
@@ -203,7 +208,7 @@ private struct PostgresPool: ConnectionPool, @unchecked Sendable {
     func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         let connection = try await pool.requestConnection(logger: logger).get()
         defer { pool.releaseConnection(connection, logger: logger) }
-        return try await body(connection.sql(queryLogLevel: .trace))
+        return try await body(connection.sql(queryLogLevel: nil))
     }
 
     func shutdown() async throws { try await pool.shutdownAsync() }

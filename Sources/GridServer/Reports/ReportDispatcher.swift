@@ -81,7 +81,9 @@ struct ReportDispatcher: Sendable {
         let photos = try await tx.attachments(messageID: order.messageID).count
         guard let card = replies.render(.reportCard, [
             "id": order.id, "category": order.category.chineseName, "urgency": order.urgency.chineseName,
-            "location": order.location.chineseDescription, "text": order.text, "photos": photos > 0 ? "\(photos)" : "", "assignee": route.description,
+            // The chat is read by everyone in it: numbers are masked; the assignee reads them on the console.
+            "location": order.location.chineseDescription, "text": PersonalData.mask(order.text), "photos": photos > 0 ? "\(photos)" : "",
+            "hasPhone": !PersonalData.phoneNumbers(in: order.text).isEmpty, "assignee": route.description,
             "acknowledgeBy": replies.clockTime(due.acknowledge, relativeTo: now), "resolveBy": replies.clockTime(due.resolve, relativeTo: now),
             "needsTriage": order.needsTriage, "alert": order.urgency == .emergency, "reassigned": reassigned ?? "",
         ]) else { return }
@@ -94,7 +96,7 @@ struct ReportDispatcher: Sendable {
         let leaders = directory.leaderNames(of: .community, grid: root)
         guard let text = replies.render(.reportAlert, [
             "id": order.id, "category": order.category.chineseName, "location": order.location.chineseDescription,
-            "text": order.text, "assignee": route.description, "leaders": leaders.isEmpty ? "社区负责人" : leaders,
+            "text": PersonalData.mask(order.text), "assignee": route.description, "leaders": leaders.isEmpty ? "社区负责人" : leaders,
         ]) else { return }
         let chats = directory.staffChats(grid: root).filter { chat in !route.chats.contains { $0.code == chat.code } }
         try await post(text, to: chats, about: order.id, directory: directory, tx: tx, keys: &keys, now: now)

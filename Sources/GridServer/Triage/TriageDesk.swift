@@ -33,7 +33,7 @@ public struct TriageDesk: Sendable {
         let chance = parse.model?.probability(of: .report) ?? 0
         var notes: [OutboundMessage] = []
         if chance >= Self.noteChance || parse.model == nil, let text = replies.render(.triageNote, [
-            "sender": stored.message.senderName ?? "群成员", "chat": group?.name ?? "", "text": stored.message.text,
+            "sender": stored.message.senderName ?? "群成员", "chat": group?.name ?? "", "text": PersonalData.mask(stored.message.text),
             "category": candidate.guessCategory.chineseName, "urgency": candidate.guessUrgency.chineseName,
             "location": Location(building: candidate.buildingCode).chineseDescription,
         ]) {
@@ -86,7 +86,7 @@ public struct TriageDesk: Sendable {
         for id in messageIDs {
             guard let candidate = try await store.triageCandidate(messageID: id), let stored = try await store.storedMessage(id: id),
                   let text = replies.render(.triageReminder, [
-                      "sender": stored.message.senderName ?? "群成员", "text": stored.message.text,
+                      "sender": stored.message.senderName ?? "群成员", "text": PersonalData.mask(stored.message.text),
                       "since": replies.clockTime(candidate.createdAt, relativeTo: now),
                   ])
             else { continue }

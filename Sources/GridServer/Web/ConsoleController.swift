@@ -306,6 +306,8 @@ struct ConsoleController: Sendable {
             "department": directory.department(code: order.departmentCode)?.name ?? "", "created": Console.fullTime(order.createdAt),
             "mergedInto": order.mergedInto.map { "\($0)" } ?? "", "needsTriage": order.needsTriage,
             "reporters": reporters.count, "hasPhotos": !photos.isEmpty,
+            // Whoever must act on the report may call the reporter back; everyone else sees them masked.
+            "phones": actor.isAssignee || actor.supervises ? PersonalData.phoneNumbers(in: order.text).map { ["number": $0] } : [],
             "photos": photos.enumerated().map { index, photo in
                 ["number": index + 1, "link": photo.hasPrefix("https://") || photo.hasPrefix("http://") ? photo : "", "key": photo]
             },
