@@ -17,42 +17,67 @@ public enum PersonalData {
         return digits.first == "0" && (10...12).contains(digits.count)
     }
 
-    /// Finds mobile numbers (`1[3-9]` and 9 more digits, allowing spaces or dashes as people type
-    /// them: `138 0013 8000`) and 18-character ID numbers (17 digits and a digit or X).
+    /// Finds mobile numbers and 18-character ID numbers as people write them: half- or
+    /// full-width digits (`１３８…`), spaces and hyphens between groups (`138 0013 8000`,
+    /// `110101 19900307 1234`), a country code (`+86 138…`, `86138…`).
+    ///
+    /// The digits are read as groups split by single separators; from each group on, the
+    /// shortest run of whole groups that makes a mobile number (11 digits, `1[3-9]…`, after an
+    /// optional `86`) or an ID number (17 digits and a digit or X) is a match, so a room number
+    /// before a phone number (`502 13812345678`) stays apart from it.
     public static func find(in text: String) -> [Match] {
         // Most messages hold fewer than 11 digits: nothing to find, nothing to allocate.
         var digitCount = 0
-        for byte in text.utf8 where byte >= 0x30 && byte <= 0x39 { digitCount += 1 }
+        for scalar in text.unicodeScalars where isDigit(scalar) { digitCount += 1 }
         guard digitCount >= 11 else { return [] }
         let scalars = Array(text.unicodeScalars)
-        var matches: [Match] = []
+        // Digit groups: (start, end) offsets, and whether a single separator joins each to the next.
+        var groups: [(start: Int, end: Int, joined: Bool)] = []
         var index = 0
         while index < scalars.count {
-            guard isDigit(scalars[index]), index == 0 || !isDigit(scalars[index - 1]) else {
+            guard isDigit(scalars[index]) || (isX(scalars[index]) && !groups.isEmpty && groups[groups.count - 1].end == index) else {
                 index += 1
                 continue
             }
-            // Collect a run of digits, allowing single separators between groups.
-            var end = index
-            var digits = 0
-            var lastDigitEnd = index
-            while end < scalars.count {
-                if isDigit(scalars[end]) || (digits == 17 && (scalars[end] == "X" || scalars[end] == "x")) {
-                    digits += 1
-                    end += 1
-                    lastDigitEnd = end
-                } else if (scalars[end] == " " || scalars[end] == "-"), end + 1 < scalars.count, isDigit(scalars[end + 1]), digits > 0, digits < 11 {
-                    end += 1
-                } else {
+            if isX(scalars[index]) {
+                groups[groups.count - 1].end = index + 1
+                index += 1
+                continue
+            }
+            let start = index
+            while index < scalars.count, isDigit(scalars[index]) { index += 1 }
+            let joinedToPrevious = groups.last.map { $0.end + 1 == start && isSeparator(scalars[$0.end]) } ?? false
+            if joinedToPrevious { groups[groups.count - 1].joined = true }
+            groups.append((start, index, false))
+        }
+        func digits(_ from: Int, _ to: Int) -> [Unicode.Scalar] {
+            groups[from...to].flatMap { group in scalars[group.start..<group.end].filter { isDigit($0) || isX($0) }.map(ascii) }
+        }
+        var matches: [Match] = []
+        var first = 0
+        while first < groups.count {
+            var found: (kind: Match.Kind, last: Int, start: Int)?
+            var last = first
+            while last < groups.count {
+                let run = digits(first, last)
+                if run.count > 18 { break }
+                let start = groups[first].start
+                let plus = start > 0 && (scalars[start - 1] == "+" || scalars[start - 1] == "＋") ? start - 1 : start
+                if run.count == 18, run[..<17].allSatisfy(isDigit) { found = (.idNumber, last, start); break }
+                if run.count == 11, run[0] == "1", ("3"..."9").contains(run[1]), !run.contains(where: isX) { found = (.mobile, last, start); break }
+                if run.count == 13, run[0] == "8", run[1] == "6", run[2] == "1", ("3"..."9").contains(run[3]), !run.contains(where: isX) {
+                    found = (.mobile, last, plus)
                     break
                 }
+                guard groups[last].joined else { break }
+                last += 1
             }
-            if digits == 18 {
-                matches.append(Match(kind: .idNumber, range: index..<lastDigitEnd))
-            } else if digits == 11, scalars[index] == "1", index + 1 < scalars.count, ("3"..."9").contains(scalars[index + 1]) {
-                matches.append(Match(kind: .mobile, range: index..<lastDigitEnd))
+            if let found {
+                matches.append(Match(kind: found.kind, range: found.start..<groups[found.last].end))
+                first = found.last + 1
+            } else {
+                first += 1
             }
-            index = max(lastDigitEnd, index + 1)
         }
         return matches
     }
@@ -61,9 +86,45 @@ public enum PersonalData {
     public static func phoneNumbers(in text: String) -> [String] {
         let scalars = Array(text.unicodeScalars)
         return find(in: text).filter { $0.kind == .mobile }.map { match in
-            String(String.UnicodeScalarView(scalars[match.range].filter { ("0"..."9").contains($0) }))
+            let digits = scalars[match.range].filter(isDigit).map(ascii)
+            return String(String.UnicodeScalarView(digits.count == 13 ? Array(digits.dropFirst(2)) : digits))
         }
     }
+
+    /// Returns `text` with people's names masked to their first character (`王芳` → `王*`): the
+    /// `known` names (the community's people) wherever they stand, and the two or three Han
+    /// characters after 我是, 我叫, 我姓 or 联系人.
+    public static func maskNames(_ text: String, known: [String] = []) -> String {
+        var result = text
+        for name in Set(known) where name.count >= 2 {
+            result = result.replacingOccurrences(of: name, with: String(name.prefix(1)) + String(repeating: "*", count: name.count - 1))
+        }
+        var scalars = Array(result.unicodeScalars)
+        let lead: [[Unicode.Scalar]] = ["我是", "我叫", "我姓", "联系人"].map { Array($0.unicodeScalars) }
+        var index = 0
+        while index < scalars.count {
+            guard let cue = lead.first(where: { index + $0.count <= scalars.count && Array(scalars[index..<index + $0.count]) == $0 }) else {
+                index += 1
+                continue
+            }
+            var start = index + cue.count
+            while start < scalars.count, [":", "：", " ", "是"].contains(scalars[start]) { start += 1 }
+            // 我是说…, 我是在…: a verb or a word of place follows, not a name.
+            if start < scalars.count, "说在要想觉问来去看住不也就".unicodeScalars.contains(scalars[start]) {
+                index = start
+                continue
+            }
+            var end = start
+            while end < scalars.count, end - start < 3, isHan(scalars[end]) { end += 1 }
+            if end - start >= 2 {
+                for offset in (start + 1)..<end { scalars[offset] = "*" }
+            }
+            index = max(end, index + 1)
+        }
+        return String(String.UnicodeScalarView(scalars))
+    }
+
+    private static func isHan(_ scalar: Unicode.Scalar) -> Bool { (0x4E00...0x9FFF).contains(scalar.value) }
 
     /// Returns `text` with every phone and ID number masked: `13812345678` → `138****5678`,
     /// an ID number keeps its first 6 and last 4 characters.
@@ -91,7 +152,7 @@ public enum PersonalData {
     }
 
     private static func maskRun(_ run: ArraySlice<Unicode.Scalar>, keepStart: Int, keepEnd: Int) -> String {
-        let compact = run.filter { $0 != " " && $0 != "-" }
+        let compact = run.filter { !isSeparator($0) }
         var out = String.UnicodeScalarView()
         for (offset, scalar) in compact.enumerated() {
             out.append(offset < keepStart || offset >= compact.count - keepEnd ? scalar : "*")
@@ -99,5 +160,15 @@ public enum PersonalData {
         return String(out)
     }
 
-    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) }
+    /// A digit, half- or full-width.
+    private static func isDigit(_ scalar: Unicode.Scalar) -> Bool { ("0"..."9").contains(scalar) || ("０"..."９").contains(scalar) }
+
+    private static func isX(_ scalar: Unicode.Scalar) -> Bool { scalar == "X" || scalar == "x" || scalar == "Ｘ" || scalar == "ｘ" }
+
+    private static func isSeparator(_ scalar: Unicode.Scalar) -> Bool { scalar == " " || scalar == "-" || scalar == "\u{3000}" || scalar == "－" }
+
+    /// A full-width digit as its half-width one.
+    private static func ascii(_ scalar: Unicode.Scalar) -> Unicode.Scalar {
+        ("０"..."９").contains(scalar) ? Unicode.Scalar(scalar.value - 0xFF10 + 0x30)! : scalar
+    }
 }

@@ -185,10 +185,10 @@ struct Open311Controller: Sendable {
         throw ServiceError(.badRequest, message: "\(text) is not a W3C datetime with a zone, like 2026-11-21T09:30:00+08:00")
     }
 
-    /// A report's text as the public may see it: phone and ID numbers masked, and the room
-    /// number, which points at one household, left out.
-    static func publicText(_ order: WorkOrder) -> String {
-        var text = PersonalData.mask(order.text)
+    /// A report's text as the public may see it: phone and ID numbers and people's names masked,
+    /// and the room number, which points at one household, left out.
+    static func publicText(_ order: WorkOrder, directory: CommunityDirectory) -> String {
+        var text = PersonalData.maskNames(PersonalData.mask(order.text), known: directory.staff.map(\.name))
         if let room = order.location.room, !room.isEmpty { text = text.replacingOccurrences(of: room, with: "×××") }
         return text
     }
@@ -204,7 +204,7 @@ struct Open311Controller: Sendable {
         var fields: [(String, Open311Node)] = [
             ("service_request_id", .text(String(order.id))), ("status", .text(closed ? "closed" : "open")), ("status_notes", .text(notes)),
             ("service_name", .text(order.category.chineseName)), ("service_code", .text(order.category.rawValue)),
-            ("description", .text(publicText(order))),
+            ("description", .text(publicText(order, directory: directory))),
             ("agency_responsible", .text(directory.department(code: order.departmentCode)?.name ?? order.assigneeGrid.flatMap { directory.grids[$0]?.name } ?? "")),
             ("service_notice", .text("")),
             ("requested_datetime", .text(timestamp(order.createdAt))),
