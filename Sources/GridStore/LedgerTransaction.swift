@@ -47,6 +47,16 @@ public struct LedgerTransaction: Sendable {
         try await db.select().columns(Self.columns).from("ledger_transfers").where("id", .equal, id).first().map(Self.transfer)
     }
 
+    /// Posts a transfer that the caller's own conditional write in this transaction has just
+    /// made due (an enrolment moved to approved, a voucher's status changed, a fresh voucher
+    /// code): it cannot have been posted before, so finding it posted means the stored data
+    /// contradicts itself, and the transaction is refused rather than half-applied.
+    public func postDue(_ transfer: LedgerTransfer) async throws {
+        guard try await post(transfer) == .created else {
+            throw StoreError.corrupt("ledger transfer \(transfer.id) was posted before the change that makes it due")
+        }
+    }
+
     /// Posts a transfer: idempotent by id, refused when it would take an account that may not go
     /// negative below zero. The chain head is locked first, so concurrent postings (and retries of
     /// one id) queue behind each other on PostgreSQL as SQLite's write lock queues them.

@@ -165,7 +165,7 @@ public struct PointsTransaction: Sendable {
     /// approval arrives. False when the enrolment was no longer waiting for review.
     public func approve(_ enrolment: Enrolment, points: Int64, reviewer: String, at date: Date) async throws -> Bool {
         guard try await move(enrolment, to: .approved, reviewer: reviewer, rewardPoints: points, at: date) else { return false }
-        try await ledger.post(LedgerTransfer(
+        try await ledger.postDue(LedgerTransfer(
             id: TaskRules.rewardTransferID(task: enrolment.taskCode, person: enrolment.personCode), debitAccount: LedgerAccounts.issuance,
             creditAccount: LedgerAccounts.household(enrolment.householdCode), amount: points, code: .taskReward,
             reference: Self.rewardReference(task: enrolment.taskCode, person: enrolment.personCode), at: date))
@@ -232,7 +232,7 @@ public struct PointsTransaction: Sendable {
         }
         let points = Int64(record.offer.points)
         do {
-            try await ledger.post(LedgerTransfer(
+            try await ledger.postDue(LedgerTransfer(
                 id: VoucherRules.reserveTransferID(voucherCode), debitAccount: LedgerAccounts.household(household), creditAccount: LedgerAccounts.escrow,
                 amount: points, code: .voucherReserve, reference: Self.voucherReference(voucherCode), at: date))
         } catch LedgerError.exceedsBalance(_, let balance, let amount) {
@@ -305,7 +305,7 @@ public struct PointsTransaction: Sendable {
             let now = try await self.voucher(code: code, lock: false)
             throw VoucherRuleError.alreadyRedeemed(at: now?.redeemedAt, by: now?.redeemedBy)
         }
-        try await ledger.post(LedgerTransfer(
+        try await ledger.postDue(LedgerTransfer(
             id: VoucherRules.redeemTransferID(code), debitAccount: LedgerAccounts.escrow, creditAccount: LedgerAccounts.merchant(voucher.merchantCode),
             amount: voucher.points, code: .voucherRedeem, reference: Self.voucherReference(code), at: date))
         voucher.redeemedAt = date
@@ -322,7 +322,7 @@ public struct PointsTransaction: Sendable {
         let moved = try await db.update("vouchers").set("status", to: VoucherStatus.expired.rawValue).set("expired_at", to: Self.ms(date))
             .where("code", .equal, code.description).where("status", .equal, VoucherStatus.issued.rawValue).returning("code").all()
         guard !moved.isEmpty else { return nil }
-        try await ledger.post(LedgerTransfer(
+        try await ledger.postDue(LedgerTransfer(
             id: VoucherRules.refundTransferID(code), debitAccount: LedgerAccounts.escrow, creditAccount: LedgerAccounts.household(voucher.householdCode),
             amount: voucher.points, code: .voucherExpiryRefund, reference: Self.voucherReference(code), at: date))
         return voucher

@@ -99,7 +99,9 @@ import Testing
                         #expect([.reopen(reason: "r"), .rate(satisfied: false), .split].contains(action), "\(action) moved a \(status) report")
                     }
                 } catch {
-                    #expect(error is ReportRefusal, "a refusal is the lifecycle's own, with its reason: \(error)")
+                    // A refusal names the report's real state, and every action here gives its reason.
+                    if case .wrongState(let named) = error { #expect(named == status, "refused naming \(named) on a \(status) report") }
+                    #expect(error != .reasonRequired, "\(action) gave a reason and was refused for lacking one")
                 }
             }
         }

@@ -46,7 +46,7 @@ import Testing
             #expect(csv.text.split(separator: "\r\n").count == 2, "a header and their one report")
 
             let admin = Browser(client)
-            try await admin.signIn("ADM1", "demo-admin-hx")
+            _ = try await admin.signIn("ADM1", "demo-admin-hx")
             let all = try await admin.get("/reports")
             #expect(all.text.contains(#"href="/reports/1""#) && all.text.contains(#"href="/reports/2""#))
             let g09 = try await admin.get("/reports?grid=G09&category=fire_safety")
@@ -62,7 +62,7 @@ import Testing
             try await Self.twoReports(loop, client)
             _ = try await loop.newMessages()
             let worker = Browser(client)
-            try await worker.signIn("W01", "demo-worker-g01")
+            _ = try await worker.signIn("W01", "demo-worker-g01")
             let page = try await worker.get("/reports/1")
             #expect(page.status == .ok)
             for part in ["3号楼2单元502电梯停了", "138****5678", "照片 1", "https://img.example.com/a.jpg", "收到反映", "派单", "签收"] {
@@ -109,7 +109,7 @@ import Testing
         try await loop.run { loop, client in
             try await Self.twoReports(loop, client)
             let admin = Browser(client)
-            try await admin.signIn("ADM1", "demo-admin-hx")
+            _ = try await admin.signIn("ADM1", "demo-admin-hx")
             for path in ["/reports", "/reports?status=all&overdue=1", "/reports/1", "/reports/2", "/dashboard", "/dashboard?from=2026-11-01&to=2026-11-30", "/admin", "/triage"] {
                 let page = try await admin.get(path)
                 #expect(page.status == .ok, "\(path) renders")
@@ -129,7 +129,7 @@ import Testing
             #expect(lines.contains { $0.contains("138****5678") } && !csv.text.contains("13812345678"))
 
             let merchant = Browser(client)
-            try await merchant.signIn("MA1", "demo-counter-m1")
+            _ = try await merchant.signIn("MA1", "demo-counter-m1")
             #expect(try await merchant.get("/").headers[.location] == "/counter")
             #expect(try await merchant.get("/reports").status == .forbidden, "merchants have no console")
         }
@@ -139,7 +139,7 @@ import Testing
         let loop = try await LoopHarness(.sqlite)
         try await loop.run { loop, client in
             let admin = Browser(client)
-            try await admin.signIn("ADM1", "demo-admin-hx")
+            _ = try await admin.signIn("ADM1", "demo-admin-hx")
             let page = try await admin.get("/admin")
             let csrf = try #require(Browser.csrf(in: page))
             #expect(try await admin.post("/admin/routing", form: ["category": "noise", "department": "police"], csrf: nil).status == .forbidden)

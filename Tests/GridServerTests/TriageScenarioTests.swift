@@ -149,12 +149,12 @@ extension TriageScenarioTests {
 
             _ = try await loop.services.store.setPassword(person: "W09", hash: try PasswordHash.make("demo-worker-g09", logN: PasswordHash.minimumLogN), at: Date())
             let other = Browser(client)
-            try await other.signIn("W09", "demo-worker-g09")
+            _ = try await other.signIn("W09", "demo-worker-g09")
             let elsewhere = try await other.get("/triage")
             #expect(elsewhere.status == .ok && elsewhere.text.contains("没有待甄别的消息"), "another grid's worker sees none of them")
 
             let worker = Browser(client)
-            try await worker.signIn("W01", "demo-worker-g01")
+            _ = try await worker.signIn("W01", "demo-worker-g01")
             let page = try await worker.get("/triage")
             #expect(page.status == .ok)
             #expect(page.text.contains("电梯那个事") && page.text.contains("水管那个事"))

@@ -16,31 +16,35 @@ final class GridMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
     func request(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) {
-        registry.makeCounter(name: "gridbot_http_requests_total",
-                             labels: [("route", route), ("method", method.rawValue), ("status", String(status.code))],
-                             help: "HTTP requests by route template, method and status").increment()
+        registry.makeCounter(descriptor: Self.name("gridbot_http_requests_total", "HTTP requests by route template, method and status"),
+                             labels: [("route", route), ("method", method.rawValue), ("status", String(status.code))]).increment()
     }
 
     func webhookRefused(platform: String) {
-        registry.makeCounter(name: "gridbot_webhook_verify_failures_total", labels: [("platform", platform)],
-                             help: "Webhook requests refused because their signature or token did not verify").increment()
+        let name = Self.name("gridbot_webhook_verify_failures_total", "Webhook requests refused because their signature or token did not verify")
+        registry.makeCounter(descriptor: name, labels: [("platform", platform)]).increment()
+    }
+
+    /// A metric's name and help, whole (`gridbot_reports`), as the exposition shows them.
+    static func name(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 
     /// The text exposition, with the database figures read now.
     func exposition(_ figures: OperationalFigures) -> String {
         for status in ReportStatus.allCases {
-            registry.makeGauge(name: "gridbot_reports", labels: [("status", status.rawValue)], help: "Reports by status")
+            registry.makeGauge(descriptor: Self.name("gridbot_reports", "Reports by status"), labels: [("status", status.rawValue)])
                 .set(Double(figures.reportsByStatus[status] ?? 0))
         }
-        registry.makeGauge(name: "gridbot_report_stages_overdue", help: "Open acknowledge and resolve stages past their deadline")
+        registry.makeGauge(descriptor: Self.name("gridbot_report_stages_overdue", "Open acknowledge and resolve stages past their deadline"))
             .set(Double(figures.overdueStages))
         for state in ["pending", "sending", "sent", "dead"] {
-            registry.makeGauge(name: "gridbot_outbound_messages", labels: [("state", state)], help: "Outbound chat messages by state; pending and sending are the queue")
+            registry.makeGauge(descriptor: Self.name("gridbot_outbound_messages", "Outbound chat messages by state; pending and sending are the queue"), labels: [("state", state)])
                 .set(Double(figures.outboundByState[state] ?? 0))
         }
-        registry.makeGauge(name: "gridbot_inbound_messages_unprocessed", help: "Received chat messages not processed yet")
+        registry.makeGauge(descriptor: Self.name("gridbot_inbound_messages_unprocessed", "Received chat messages not processed yet"))
             .set(Double(figures.unprocessedMessages))
-        registry.makeGauge(name: "gridbot_ledger_transfers", help: "Transfers recorded in the points ledger")
+        registry.makeGauge(descriptor: Self.name("gridbot_ledger_transfers", "Transfers recorded in the points ledger"))
             .set(Double(figures.ledgerTransfers))
         return registry.emitToString()
     }

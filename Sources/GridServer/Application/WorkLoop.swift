@@ -20,8 +20,8 @@ struct WorkLoop: Sendable {
     /// Runs rounds of `work` until graceful shutdown; a failed round is logged and retried.
     func run(pollInterval: Duration, logger: Logger, what: String, _ work: @escaping @Sendable () async throws -> Void) async throws {
         let continuation = self.continuation
-        try await withGracefulShutdownHandler {
-            try await withThrowingTaskGroup(of: Void.self) { group in
+        await withGracefulShutdownHandler {
+            await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask {
                     while !Task.isCancelled {
                         try await Task.sleep(for: pollInterval)
