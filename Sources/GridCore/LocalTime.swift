@@ -52,6 +52,15 @@ public struct LocalTime: Sendable {
     }
 
     /// `14:35`, or `11月22日 09:00` when not the same day as `now`.
+    /// A length of time as people say it: `7 分钟`, `2 小时 5 分钟`, `1 天 3 小时`.
+    public static func duration(_ seconds: TimeInterval) -> String {
+        let minutes = max(1, Int((seconds / 60).rounded(.up)))
+        let days = minutes / 1440, hours = minutes % 1440 / 60, rest = minutes % 60
+        if days > 0 { return hours > 0 ? "\(days) 天 \(hours) 小时" : "\(days) 天" }
+        if hours > 0 { return rest > 0 ? "\(hours) 小时 \(rest) 分钟" : "\(hours) 小时" }
+        return "\(rest) 分钟"
+    }
+
     /// `2026年12月16日 23:59`: a date people keep, with its year.
     public func fullDate(_ date: Date) -> String {
         let parts = parts(date)

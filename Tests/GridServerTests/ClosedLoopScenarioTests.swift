@@ -135,6 +135,21 @@ import Testing
         }
     }
 
+    /// Signing for a report whose deadline has passed says so and by how long, rather than
+    /// asking for it to be resolved by a time already gone.
+    @Test func aLateAcknowledgementIsToldItIsOverdue() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            try await loop.say(client, Self.resident, in: "building-3", "3号楼2单元楼道灯坏了")
+            loop.clock.advance(10 * 86_400)
+            _ = try await loop.newMessages()
+            try await loop.say(client, "worker01", in: "staff-g01", "收到 #1")
+            let answer = try #require(try await loop.newMessages().texts(in: "staff-g01").last)
+            #expect(answer.contains("已签收 #1") && answer.contains("已过") && answer.contains("天"), "\(answer)")
+            #expect(!answer.contains("前办结"))
+        }
+    }
+
     /// An emergency not acknowledged: a reminder before the deadline, then 逐级吹哨 to the grid
     /// head and on to the community, each on the timeline; the late acknowledgement is recorded as
     /// late for good.
@@ -159,11 +174,14 @@ import Testing
             let escalation = try #require(queued.texts(in: "staff-hx").first { $0.contains("超时督办·网格长") })
             #expect(escalation.contains("网格长郑建国"))
             #expect(escalation.contains("签收已超时"))
+            let told = queued.texts(in: "building-3")
+            #expect(told.count == 1 && told.first?.contains("已超过处理时限，已督促网格长郑建国跟进") == true, "the reporter hears it is late: \(told)")
 
             loop.clock.advance(5 * 60)
             try await loop.watcher.checkDue()
             queued = try await loop.newMessages()
             #expect(queued.texts(in: "staff-hx").contains { $0.contains("超时督办·社区") && $0.contains("社区周敏") })
+            #expect(queued.texts(in: "building-3").isEmpty, "told once, not at every level")
             let escalations = try await loop.services.store.timeline(reportID: 1).filter { $0.action == "escalate" }.compactMap(\.note)
             #expect(escalations.contains("签收超时，升级至网格长（网格长郑建国）"))
             #expect(escalations.contains("签收超时，升级至社区（社区周敏）"))

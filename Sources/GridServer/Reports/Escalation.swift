@@ -24,6 +24,20 @@ struct Escalation: Sendable {
         return acted
     }
 
+    /// Tells a report's reporters, once for the report however many stages and levels escalate
+    /// after, that it is late and who is chasing it.
+    private func tellReportersItIsLate(_ order: WorkOrder, chasedBy leaders: String, tx: WorkOrderTransaction, now: Date) async throws {
+        for (index, reporter) in try await tx.reporters(reportID: order.id).enumerated() {
+            guard let text = replies.render(.reportProgress, [
+                "mention": reporter.name ?? "", "id": order.id, "category": order.category.chineseName,
+                "location": order.location.chineseDescription, "progress": replies.line(.progressLate, ["leaders": leaders]),
+                "note": "", "askSatisfaction": false,
+            ]) else { continue }
+            // One dedupe key per report and reporter: a second escalation queues nothing new.
+            try await tx.enqueue(reporter.notice(text), dedupeKey: "late:r\(order.id):\(index)", reportID: order.id, at: now)
+        }
+    }
+
     /// Reminds or escalates one stage if it is still due at `now`; false when there was nothing
     /// to do (another instance did it, or the stage ended).
     private func check(stage id: Int64, now: Date, directory: CommunityDirectory) async throws -> Bool {
@@ -63,6 +77,8 @@ struct Escalation: Sendable {
                 for chat in route.chats where !chats.contains(where: { $0.code == chat.code }) { chats.append(chat) }
                 try await dispatcher.post(text, to: chats, about: order.id, directory: directory, tx: tx, keys: &keys, now: now)
             }
+            // The reporters hear once, kindly, that it is late and who is chasing it.
+            try await tellReportersItIsLate(order, chasedBy: leaders.isEmpty ? level.chineseName : leaders, tx: tx, now: now)
             let policy = dispatcher.settings.policy
             let next = level.next.map { policy.escalation(to: $0, start: stage.startedAt, due: stage.dueAt) }
             try await tx.updateStage(id: stage.id, reminded: true, level: level, nextCheckAt: next)

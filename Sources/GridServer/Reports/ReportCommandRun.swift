@@ -115,6 +115,10 @@ struct ReportCommandRun: Sendable {
         let transition = try apply(.acknowledge)
         try await takeOn(transition)
         let resolveBy = try await tx.stages(reportID: id, openOnly: true).first { $0.stage == .resolve }?.dueAt
+        if let resolveBy, resolveBy < now {
+            // Signed for late: say the deadline has passed and by how long, not "resolve by" a time gone.
+            return done(.reportAcknowledgedOverdue, ["resolveBy": clock(resolveBy), "late": LocalTime.duration(now.timeIntervalSince(resolveBy))])
+        }
         return done(.reportAcknowledged, ["resolveBy": clock(resolveBy)])
     }
 
