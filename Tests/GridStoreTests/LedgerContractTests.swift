@@ -55,7 +55,7 @@ import Testing
                             Issue.record("unexpected refusal \(error)")
                             return false
                         } catch {
-                            Issue.record("unexpected error \(error)")
+                            Issue.record("unexpected error \(String(reflecting: error))")
                             return false
                         }
                     }

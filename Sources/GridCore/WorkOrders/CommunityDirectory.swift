@@ -105,6 +105,24 @@ public struct CommunityDirectory: Sendable {
         }
     }
 
+    /// Where an escalation would reach no one, or not whom it is meant for, as sentences for the
+    /// admin: a grid whose level has no chat, a street level posted to the community's own chat
+    /// because no street office has one. Empty when every level reaches its people.
+    public func escalationGaps() -> [String] {
+        var gaps: [String] = []
+        for grid in grids.values.sorted(by: { $0.code < $1.code }) {
+            for level in [EscalationLevel.gridWorker, .gridHead, .community] where escalationTarget(level, grid: grid.code).chats.isEmpty {
+                gaps.append("\(grid.name)：超时升级到\(level.chineseName)时没有可发送的群")
+            }
+        }
+        let offices = departments.filter { $0.kind == .streetOffice }
+        if offices.allSatisfy({ departmentChats($0.code).isEmpty }) {
+            gaps.append(offices.isEmpty ? "没有街道办事处：超时升级到街道时只发到社区网格工作群"
+                                        : "\(offices.map(\.name).joined(separator: "、"))没有群：超时升级到街道时只发到社区网格工作群")
+        }
+        return gaps
+    }
+
     /// What a transfer or assignment names: a department (code, name, or a word of its name such
     /// as 物业) or a grid (code, name, 第五网格, 五网格, 5网格).
     public enum Target: Sendable, Equatable {

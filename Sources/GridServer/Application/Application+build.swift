@@ -83,6 +83,10 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
             try await store.load(seed, passwordCost: configuration.lightPasswordHashing ? PasswordHash.minimumLogN : PasswordHash.defaultLogN)
             logger.info("loaded seed into an empty database", metadata: ["seed.file": "\(seedFile)"])
         }
+        // An escalation that reaches no one is a deadline nobody enforces: say so at start.
+        for gap in try await store.directory().escalationGaps() {
+            logger.warning("escalation reaches no chat", metadata: ["gap": "\(gap)"])
+        }
         let calendar: WorkingCalendar
         do {
             calendar = try configuration.calendarFile.map { try WorkingCalendar(contentsOf: URL(fileURLWithPath: $0)) } ?? WorkingCalendar.bundled()

@@ -127,6 +127,7 @@ struct AdminController: Sendable {
              "seen": clock.minute(session.lastSeenAt), "client": session.client ?? "—"]
         }
         values["sessions"] = sessionsValue
+        values["escalationGaps"] = directory.escalationGaps().map { ["text": $0] }
         let gridOptionsValue: [[String: Any]] = Console.options(gridOptions, selected: nil)
         values["gridOptions"] = gridOptionsValue
         let buildingOptionsValue: [[String: Any]] = Console.options(buildingOptions, selected: nil)
