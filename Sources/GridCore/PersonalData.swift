@@ -126,6 +126,41 @@ public enum PersonalData {
 
     private static func isHan(_ scalar: Unicode.Scalar) -> Bool { (0x4E00...0x9FFF).contains(scalar.value) }
 
+    /// Returns `text` with every room number replaced by `×××`, for views the public reads: a
+    /// room points at one household. A room is three or four digits (`502`, `１２０２`) or
+    /// Chinese numerals (`五零二`) that are not a building, a unit, a floor, money or a time
+    /// (`12号楼`, `2单元`, `15层`, `200元`, `2026年`), every one of them in the text.
+    public static func maskRooms(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        let chineseDigits = "零〇一二三四五六七八九两".unicodeScalars
+        let notRooms = ["号楼", "栋", "幢", "座", "单元", "元", "块", "年", "月", "日", "号楼", "点", "分", "秒", "米", "层", "楼", "路", "公里", "平", "个", "人", "天", "次"]
+        var result = String.UnicodeScalarView()
+        var index = 0
+        while index < scalars.count {
+            let arabic = isDigit(scalars[index])
+            let chinese = chineseDigits.contains(scalars[index])
+            guard arabic || chinese, index == 0 || !(isDigit(scalars[index - 1]) || chineseDigits.contains(scalars[index - 1])) else {
+                result.append(scalars[index])
+                index += 1
+                continue
+            }
+            var end = index
+            while end < scalars.count, arabic ? isDigit(scalars[end]) : chineseDigits.contains(scalars[end]) { end += 1 }
+            let after = String(String.UnicodeScalarView(scalars[end..<min(end + 2, scalars.count)]))
+            let length = end - index
+            // Chinese numerals name a room only when 室 or 号 (not 号楼) says so, or 单元 precedes them.
+            let before = String(String.UnicodeScalarView(scalars[max(0, index - 2)..<index]))
+            let chineseRoom = chinese && (after.hasPrefix("室") || (after.hasPrefix("号") && !after.hasPrefix("号楼")) || before.hasSuffix("单元"))
+            if (3...4).contains(length), arabic ? !notRooms.contains(where: { after.hasPrefix($0) }) : chineseRoom {
+                result.append(contentsOf: "×××".unicodeScalars)
+            } else {
+                result.append(contentsOf: scalars[index..<end])
+            }
+            index = end
+        }
+        return String(result)
+    }
+
     /// Returns `text` with every phone and ID number masked: `13812345678` → `138****5678`,
     /// an ID number keeps its first 6 and last 4 characters.
     public static func mask(_ text: String) -> String {

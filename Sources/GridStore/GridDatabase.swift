@@ -102,8 +102,9 @@ public final class GridDatabase: Sendable {
             let pool = EventLoopGroupConnectionPool(
                 source: PostgresConnectionSource(sqlConfiguration: configuration),
                 maxConnectionsPerEventLoop: 4,
-                // A burst (many tills redeeming at once) waits its turn rather than failing.
-                requestTimeout: .seconds(30),
+                // A burst (many tills redeeming at once) waits its turn rather than failing, also
+                // on a busy two-core machine where 200 callers share eight connections.
+                requestTimeout: .seconds(90),
                 pruneInterval: nil,
                 logger: logger,
                 on: group)

@@ -41,6 +41,10 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("metrics-token"), help: "A token /metrics requires as 'Authorization: Bearer …' (GRIDBOT_METRICS_TOKEN; default: none).")
     var metricsToken: String?
 
+    @Flag(name: .customLong("light-password-hashing"),
+          help: "Demos and tests only: hash seed passwords at scrypt's lowest cost (GRIDBOT_LIGHT_PASSWORD_HASHING; default: full cost).")
+    var lightPasswordHashing = false
+
     /// Resolves flags over the environment over defaults, or exits with the key at fault.
     func resolve() throws -> AppConfiguration {
         var flags: [AppConfiguration.Key: String] = [:]
@@ -56,6 +60,7 @@ struct ConfigurationOptions: ParsableArguments {
         flags[.sessionLifetime] = sessionLifetime
         flags[.publicURL] = publicURL
         flags[.metricsToken] = metricsToken
+        if lightPasswordHashing { flags[.lightPasswordHashing] = "yes" }
         do {
             return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
         } catch {

@@ -41,4 +41,12 @@ import Testing
         #expect(PersonalData.maskNames("我是说电梯又坏了") == "我是说电梯又坏了", "我是说 introduces no one")
         #expect(PersonalData.maskNames("我住3号楼，我叫李强") == "我住3号楼，我叫李*")
     }
+
+    @Test func everyRoomIsHiddenFromThePublicButNotBuildingsOrAmounts() {
+        #expect(PersonalData.maskRooms("3号楼2单元502漏水") == "3号楼2单元×××漏水")
+        #expect(PersonalData.maskRooms("楼上1202漏水到我家902") == "楼上×××漏水到我家×××", "a second room too")
+        #expect(PersonalData.maskRooms("3单元五零二室门口") == "3单元×××室门口", "a room in Chinese numerals")
+        #expect(PersonalData.maskRooms("12号楼15层 停电200分钟 赔200元 2026年") == "12号楼15层 停电200分钟 赔200元 2026年")
+        #expect(PersonalData.maskRooms("一二三号楼") == "一二三号楼")
+    }
 }

@@ -11,6 +11,7 @@ import Testing
 @Suite struct ApplicationTests {
     static func configuration(_ location: DatabaseLocation, seed: String? = "seeds/demo-community.seed") -> AppConfiguration {
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         configuration.database = location
         configuration.seedFile = seed.map { packageRoot.appendingPathComponent($0).path }
         configuration.port = 0

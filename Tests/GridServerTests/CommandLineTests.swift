@@ -156,6 +156,7 @@ import FoundationNetworking
     @Test func reportsShowTheTimelineAndTheNumbers() async throws {
         let path = Self.temporaryDatabase()
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         configuration.database = .sqlite(path: path)
         configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
         configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path

@@ -19,6 +19,7 @@ import FoundationNetworking
     /// and an API token for M3's till.
     static func prepare(_ path: String) async throws -> ([VoucherCode], String) {
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         configuration.database = .sqlite(path: path)
         configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
         configuration.templatesDirectory = packageRoot.appendingPathComponent("templates").path

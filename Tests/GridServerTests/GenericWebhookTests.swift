@@ -22,6 +22,7 @@ import Testing
 
     static func services(_ backend: TestBackend) async throws -> GridBotServices {
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         configuration.database = try await backend.makeLocation()
         configuration.seedFile = packageRoot.appendingPathComponent("seeds/demo-community.seed").path
         return try await prepareServices(configuration, logger: Logger(label: "test"))

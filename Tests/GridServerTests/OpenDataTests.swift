@@ -127,6 +127,7 @@ import Testing
             #expect(page.headers[HTTPField.Name("X-Content-Type-Options")!] == "nosniff")
         }
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         #expect(throws: ConfigurationError.self) { configuration = try AppConfiguration.resolve(flags: [.metricsToken: "short"], environment: [:]) }
         #expect(throws: ConfigurationError.self) { configuration = try AppConfiguration.resolve(flags: [.publicURL: "ftp://x"], environment: [:]) }
         configuration = try AppConfiguration.resolve(flags: [:], environment: ["GRIDBOT_PUBLIC_URL": "https://grid.example.org/"])

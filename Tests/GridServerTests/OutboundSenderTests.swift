@@ -104,6 +104,8 @@ actor StubPlatform {
         let port = try #require(await iterator.next())
 
         var configuration = AppConfiguration()
+
+        configuration.lightPasswordHashing = true
         configuration.database = try await TestBackend.sqlite.makeLocation()
         configuration.seedFile = nil
         let services = try await prepareServices(configuration, logger: Logger(label: "test"))

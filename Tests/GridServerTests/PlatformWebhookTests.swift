@@ -27,6 +27,7 @@ import Testing
 
     static func services() async throws -> GridBotServices {
         var configuration = AppConfiguration()
+        configuration.lightPasswordHashing = true
         configuration.database = try await TestBackend.sqlite.makeLocation()
         configuration.seedFile = nil
         let services = try await prepareServices(configuration, logger: Logger(label: "test"))

@@ -188,7 +188,7 @@ struct Open311Controller: Sendable {
     /// A report's text as the public may see it: phone and ID numbers and people's names masked,
     /// and the room number, which points at one household, left out.
     static func publicText(_ order: WorkOrder, directory: CommunityDirectory) -> String {
-        var text = PersonalData.maskNames(PersonalData.mask(order.text), known: directory.staff.map(\.name))
+        var text = PersonalData.maskRooms(PersonalData.maskNames(PersonalData.mask(order.text), known: directory.staff.map(\.name)))
         if let room = order.location.room, !room.isEmpty { text = text.replacingOccurrences(of: room, with: "×××") }
         return text
     }
