@@ -40,19 +40,20 @@ struct ReportsShowCommand: AsyncParsableCommand {
             throw ExitCode(1)
         }
         let time = LocalTime.community
-        print("#\(order.id) \(order.category.chineseName) \(order.urgency.chineseName) \(order.location.chineseDescription) — \(order.status.chineseName)")
+        // Operators read English here; what people wrote (the text, notes, the place) stays as written.
+        print("#\(order.id) \(order.category.rawValue) \(order.urgency.rawValue) \(order.location.chineseDescription) — \(order.status.rawValue)")
         print("  \(PersonalData.mask(order.text))")
         print("  grid \(order.assigneeGrid ?? "-"), department \(order.departmentCode ?? "-")\(order.mergedInto.map { ", merged into #\($0)" } ?? "")")
         print("timeline")
         for event in try await services.store.timeline(reportID: id) {
-            let status = event.toStatus.map { " → \($0.chineseName)" } ?? ""
+            let status = event.toStatus.map { " → \($0.rawValue)" } ?? ""
             let note = event.note.map { "  \(PersonalData.mask($0))" } ?? ""
             print("  \(time.minute(event.at))  \(event.action)\(status)  \(event.actorName ?? event.actorCode) (\(event.actorRole))\(note)")
         }
         print("stages")
         for stage in try await services.store.stages(reportID: id) {
             let ended = stage.endedAt.map { "ended \(time.minute($0)) \(stage.outcome ?? "") \(stage.onTime == true ? "on time" : "late")" } ?? "open"
-            print("  \(stage.stage.chineseName) \(stage.gridCode) due \(time.minute(stage.dueAt)) level \(stage.escalationLevel.chineseName)  \(ended)")
+            print("  \(stage.stage.rawValue) \(stage.gridCode) due \(time.minute(stage.dueAt)) level \(stage.escalationLevel)  \(ended)")
         }
         print("reporters \(try await services.store.reporters(reportID: id).count)")
     }

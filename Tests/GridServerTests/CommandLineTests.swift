@@ -169,9 +169,10 @@ import FoundationNetworking
 
         let show = try Self.run(["reports", "show", "1", "--database", path, "--seed", "none"])
         #expect(show.status == 0, "\(show.errors)")
-        #expect(show.output.contains("#1 电梯"))
+        #expect(show.output.contains("#1 elevator"))
         #expect(show.output.contains("received"))
-        #expect(show.output.contains("assign → 已派单"))
+        #expect(show.output.contains("assign → assigned"))
+        #expect(!show.output.contains("已派单") && !show.output.contains("签收 "), "one language: English for operators")
         #expect(show.output.contains("139****5678"), "phone numbers are masked")
         #expect(!show.output.contains("13912345678"))
         let missing = try Self.run(["reports", "show", "99", "--database", path, "--seed", "none"])
