@@ -132,6 +132,13 @@ extension SQLStore {
         }
     }
 
+    /// The names of everyone the community knows, residents included (to mask them in public views).
+    public func personNames() async throws -> [String] {
+        try await database.withConnection { db in
+            try await db.select().distinct().column("name").from("people").all().map { try $0.decode(column: "name", as: String.self) }
+        }
+    }
+
     /// The buildings, in code order.
     public func buildings() async throws -> [Building] {
         try await database.withConnection { db in

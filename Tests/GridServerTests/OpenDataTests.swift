@@ -106,6 +106,22 @@ import Testing
 
     /// `--metrics-token` guards `/metrics`, `--public-url` names Open311's endpoint (not the
     /// request's Host header), and every answer, errors included, says `nosniff`.
+    /// The forms the security test found published: a second room, a room in Chinese numerals,
+    /// a resident's name, full-width and +86 phone numbers.
+    @Test func thePublicFeedHidesEveryFormOfPersonalData() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            try await loop.say(client, "resident.zhangxiuying", in: "building-3",
+                               "3号楼1单元五零二室李强家漏水到我家302，我是张秀英，电话＋86 139 1234 5678 或 １３８１２３４５６７８")
+            let listed = try await client.execute(uri: "/open311/v2/requests.xml", method: .get)
+            let text = String(buffer: listed.body)
+            #expect(text.contains("漏水"), "the problem itself is published")
+            for secret in ["五零二", "302", "李强", "张秀英", "1234 5678", "５６７８"] {
+                #expect(!text.contains(secret), "\(secret) is not published")
+            }
+        }
+    }
+
     @Test func metricsTokenPublicURLAndNosniff() async throws {
         let loop = try await LoopHarness(.sqlite) { configuration in
             configuration.metricsToken = "scrape-token-0123456789"

@@ -92,7 +92,7 @@ struct Open311Controller: Sendable {
                 guard let number = Int64(id) else { throw ServiceError(.badRequest, message: "service_request_id must be a number") }
                 let (rows, _) = try await store.reports(ReportFilter(scope: .everything, ids: [number], limit: 1))
                 guard let row = rows.first else { throw ServiceError(.notFound, message: "no service request \(id)") }
-                return ("service_requests", .list(item: "request", [Self.request(row, directory: try await store.directory())]))
+                return ("service_requests", .list(item: "request", [Self.request(row, directory: try await store.directory(), names: try await store.personNames())]))
             }
         }
     }
@@ -187,14 +187,14 @@ struct Open311Controller: Sendable {
 
     /// A report's text as the public may see it: phone and ID numbers and people's names masked,
     /// and the room number, which points at one household, left out.
-    static func publicText(_ order: WorkOrder, directory: CommunityDirectory) -> String {
-        var text = PersonalData.maskRooms(PersonalData.maskNames(PersonalData.mask(order.text), known: directory.staff.map(\.name)))
+    static func publicText(_ order: WorkOrder, names: [String]) -> String {
+        var text = PersonalData.maskRooms(PersonalData.maskNames(PersonalData.mask(order.text), known: names))
         if let room = order.location.room, !room.isEmpty { text = text.replacingOccurrences(of: room, with: "×××") }
         return text
     }
 
     /// One report as the public may see it.
-    static func request(_ summary: ReportSummary, directory: CommunityDirectory) -> Open311Node {
+    static func request(_ summary: ReportSummary, directory: CommunityDirectory, names: [String]) -> Open311Node {
         let order = summary.order
         let closed = !order.status.isOpen
         var notes = order.status.chineseName
@@ -204,7 +204,7 @@ struct Open311Controller: Sendable {
         var fields: [(String, Open311Node)] = [
             ("service_request_id", .text(String(order.id))), ("status", .text(closed ? "closed" : "open")), ("status_notes", .text(notes)),
             ("service_name", .text(order.category.chineseName)), ("service_code", .text(order.category.rawValue)),
-            ("description", .text(publicText(order, directory: directory))),
+            ("description", .text(publicText(order, names: names))),
             ("agency_responsible", .text(directory.department(code: order.departmentCode)?.name ?? order.assigneeGrid.flatMap { directory.grids[$0]?.name } ?? "")),
             ("service_notice", .text("")),
             ("requested_datetime", .text(timestamp(order.createdAt))),
@@ -254,7 +254,8 @@ struct Open311Controller: Sendable {
             }
         }
         let directory = try await store.directory()
-        return try await store.reports(filter).rows.map { Self.request($0, directory: directory) }
+        let names = try await store.personNames()
+        return try await store.reports(filter).rows.map { Self.request($0, directory: directory, names: names) }
     }
 
     /// POST requests: a new report from another system, with an API key of a member of staff.
