@@ -40,8 +40,9 @@ import Testing
         }
     }
 
-    @Test func guessingIsSlowedAndTheRightPasswordWaitsToo() async throws {
-        let loop = try await LoopHarness(.sqlite)
+    @Test(arguments: TestBackend.allCases)
+    func guessingIsSlowedAndTheRightPasswordWaitsToo(backend: TestBackend) async throws {
+        let loop = try await LoopHarness(backend)
         try await loop.run { loop, client in
             let browser = Browser(client)
             for attempt in 1...5 {
