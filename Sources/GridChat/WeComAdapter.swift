@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 import GridCore
 
 /// WeCom callbacks: the AI bot (智能机器人, JSON `{"encrypt": …}`, receive id empty), which sees
@@ -43,7 +46,7 @@ public struct WeComAdapter: WebhookAdapter {
             guard let value = try WebhookSupport.jsonObject(request.body)["encrypt"] as? String else { throw .malformed("missing field 'encrypt'") }
             encrypted = value
         case .app:
-            guard let value = XMLFields.value(of: "Encrypt", in: String(decoding: request.body, as: UTF8.self)) else {
+            guard let value = WeComXML(String(decoding: request.body, as: UTF8.self))?["Encrypt"] else {
                 throw .malformed("the XML body has no <Encrypt> element")
             }
             encrypted = value
@@ -97,31 +100,78 @@ public struct WeComAdapter: WebhookAdapter {
             replyURL: body["response_url"] as? String))
     }
 
-    private func appMessage(_ xml: String, request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
-        guard let type = XMLFields.value(of: "MsgType", in: xml) else { throw .malformed("the message has no MsgType") }
+    private func appMessage(_ text: String, request: WebhookRequest, now: Date) throws(WebhookError) -> WebhookOutcome {
+        guard let xml = WeComXML(text) else { throw .malformed("the message is not well-formed XML") }
+        guard let type = xml["MsgType"] else { throw .malformed("the message has no MsgType") }
         guard type == "text" || type == "image" else { return .ignored("MsgType \(type)") }
-        guard let sender = XMLFields.value(of: "FromUserName", in: xml), let messageID = XMLFields.value(of: "MsgId", in: xml) else {
+        guard let sender = xml["FromUserName"], let messageID = xml["MsgId"] else {
             throw .malformed("the message has no FromUserName or MsgId")
         }
-        let created = try WebhookSupport.sendTime(text: XMLFields.value(of: "CreateTime", in: xml), perSecond: 1, field: "CreateTime", now: now)
+        let created = try WebhookSupport.sendTime(text: xml["CreateTime"], perSecond: 1, field: "CreateTime", now: now)
         return .message(InboundMessage(
             platform: .wecom, botCode: request.botCode, chatID: "user:\(sender)", senderID: sender, senderName: nil,
-            text: XMLFields.value(of: "Content", in: xml) ?? "",
-            attachments: XMLFields.value(of: "PicUrl", in: xml).map { [$0] } ?? [], sentAt: created,
+            text: xml["Content"] ?? "",
+            attachments: xml["PicUrl"].map { [$0] } ?? [], sentAt: created,
             platformMessageID: messageID))
     }
 }
 
-/// Reads the flat XML WeCom sends: `<Tag><![CDATA[value]]></Tag>` or `<Tag>value</Tag>`.
-enum XMLFields {
-    static func value(of tag: String, in xml: String) -> String? {
-        guard let open = xml.range(of: "<\(tag)>"), let close = xml.range(of: "</\(tag)>", range: open.upperBound..<xml.endIndex) else {
-            return nil
+/// The flat XML WeCom sends (`<xml><Content><![CDATA[…]]></Content>…</xml>`), read with a real
+/// XML parser: CDATA and entities as XML defines them, so a resident's message that contains
+/// `</Content>` is read whole, and `&lt;` outside CDATA is `<`. External entities are never
+/// resolved. Nil for a body that is not well-formed.
+struct WeComXML {
+    private let fields: [String: String]
+
+    init?(_ text: String) {
+        let parser = XMLParser(data: Data(text.utf8))
+        parser.shouldResolveExternalEntities = false
+        let collector = Collector()
+        parser.delegate = collector
+        // libxml2 recovers from some breakage; a mismatched or unclosed tag is refused all the same.
+        guard parser.parse(), collector.wellFormed, collector.closed else { return nil }
+        fields = collector.fields
+    }
+
+    /// The text of a child of the root element, the first of its name.
+    subscript(_ tag: String) -> String? { fields[tag] }
+
+    /// Gathers the text of the root element's children.
+    private final class Collector: NSObject, XMLParserDelegate {
+        var fields: [String: String] = [:]
+        private(set) var wellFormed = true
+        private var open: [String] = []
+        private var name: String?
+        private var text = ""
+
+        var closed: Bool { open.isEmpty }
+        private var depth: Int { open.count }
+
+        func parser(_ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName: String?,
+                    attributes: [String: String] = [:]) {
+            open.append(elementName)
+            if depth == 2 {
+                name = elementName
+                text = ""
+            }
         }
-        var inner = xml[open.upperBound..<close.lowerBound]
-        if inner.hasPrefix("<![CDATA["), inner.hasSuffix("]]>") {
-            inner = inner.dropFirst(9).dropLast(3)
+
+        func parser(_ parser: XMLParser, foundCharacters string: String) {
+            if depth == 2 { text += string }
         }
-        return String(inner)
+
+        func parser(_ parser: XMLParser, foundCDATA CDATABlock: Data) {
+            if depth == 2 { text += String(decoding: CDATABlock, as: UTF8.self) }
+        }
+
+        func parser(_ parser: XMLParser, didEndElement elementName: String, namespaceURI: String?, qualifiedName: String?) {
+            if open.last != elementName { wellFormed = false }
+            if depth == 2, let name, fields[name] == nil { fields[name] = text }
+            if !open.isEmpty { open.removeLast() }
+        }
+
+        func parser(_ parser: XMLParser, parseErrorOccurred parseError: any Error) {
+            wellFormed = false
+        }
     }
 }
