@@ -164,6 +164,12 @@ import Testing
             #expect(text.contains(#"gridbot_http_requests_total{route="/webhooks/{platform}/{bot}",method="POST",status="200"} 2"#))
             #expect(text.contains(#"gridbot_http_requests_total{route="/open311/v2/requests/{request}",method="GET",status="200"} 1"#))
             #expect(text.contains(#"gridbot_webhook_verify_failures_total{platform="generic"} 1"#))
+            // Durations by route, and the process figures dashboards start from.
+            #expect(text.contains(#"gridbot_http_request_duration_seconds_count{route="/webhooks/{platform}/{bot}",method="POST"} 3"#), "the two accepted and the forged one")
+            #expect(text.contains(#"gridbot_http_request_duration_seconds_bucket{route="/webhooks/{platform}/{bot}",method="POST",le="10.0"} 3"#))
+            for figure in ["process_start_time_seconds ", "process_resident_memory_bytes ", "process_open_fds ", "process_cpu_seconds_total "] {
+                #expect(text.contains(figure), "\(figure) is exported")
+            }
             #expect(text.contains(#"gridbot_reports{status="assigned"} 2"#))
             #expect(text.contains("gridbot_report_stages_overdue 0"))
             #expect(text.contains(#"gridbot_outbound_messages{state="pending"}"#))

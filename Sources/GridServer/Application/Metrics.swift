@@ -15,7 +15,16 @@ import Prometheus
 final class GridMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
-    func request(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status) {
+    /// Buckets of the request duration histogram: 5 ms to 10 s.
+    static let durationBuckets: [Duration] = [5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
+
+    /// When this process started, for `process_start_time_seconds`.
+    let started = Date()
+
+    func request(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, duration: Duration) {
+        registry.makeDurationHistogram(descriptor: Self.name("gridbot_http_request_duration_seconds", "HTTP request durations by route template and method"),
+                                       labels: [("route", route), ("method", method.rawValue)], buckets: Self.durationBuckets)
+            .record(duration)
         registry.makeCounter(descriptor: Self.name("gridbot_http_requests_total", "HTTP requests by route template, method and status"),
                              labels: [("route", route), ("method", method.rawValue), ("status", String(status.code))]).increment()
     }
@@ -46,6 +55,18 @@ final class GridMetrics: Sendable {
             .set(Double(figures.unprocessedMessages))
         registry.makeGauge(descriptor: Self.name("gridbot_ledger_transfers", "Transfers recorded in the points ledger"))
             .set(Double(figures.ledgerTransfers))
+        let process = ProcessFigures.read()
+        registry.makeGauge(descriptor: Self.name("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds"))
+            .set(started.timeIntervalSince1970)
+        if let resident = process.residentBytes {
+            registry.makeGauge(descriptor: Self.name("process_resident_memory_bytes", "Resident memory size in bytes")).set(resident)
+        }
+        if let descriptors = process.openDescriptors {
+            registry.makeGauge(descriptor: Self.name("process_open_fds", "Open file descriptors")).set(descriptors)
+        }
+        if let cpu = process.cpuSeconds {
+            registry.makeGauge(descriptor: Self.name("process_cpu_seconds_total", "User and system CPU time spent, in seconds")).set(cpu)
+        }
         return registry.emitToString()
     }
 }
@@ -56,15 +77,19 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: GridMetrics
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        func count(_ status: HTTPResponse.Status) {
+            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: status, duration: ContinuousClock.now - start)
+        }
         do {
             let response = try await next(request, context)
-            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: response.status)
+            count(response.status)
             return response
         } catch let error as any HTTPResponseError {
-            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: error.status)
+            count(error.status)
             throw error
         } catch {
-            metrics.request(route: context.endpointPath ?? "unmatched", method: request.method, status: .internalServerError)
+            count(.internalServerError)
             throw error
         }
     }
@@ -93,5 +118,35 @@ struct MetricsController: Sendable {
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8", .cacheControl: "no-store"],
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
+    }
+}
+
+/// The process figures every Prometheus dashboard starts from, read from `/proc/self` (nil
+/// where the system has no such files).
+struct ProcessFigures {
+    var residentBytes: Double?
+    var openDescriptors: Double?
+    var cpuSeconds: Double?
+
+    static func read() -> ProcessFigures {
+        var figures = ProcessFigures()
+        let pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        if let statm = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) {
+            let fields = statm.split(separator: " ")
+            if fields.count > 1, let pages = Double(fields[1]) { figures.residentBytes = pages * pageSize }
+        }
+        if let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            figures.openDescriptors = Double(entries.count)
+        }
+        // Fields 14 and 15 of /proc/self/stat (after the command in parentheses) are user and
+        // system time in clock ticks.
+        if let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") {
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+            if fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]), ticks > 0 {
+                figures.cpuSeconds = (user + system) / ticks
+            }
+        }
+        return figures
     }
 }
