@@ -118,6 +118,10 @@ public struct Migrator: Sendable {
                 .column("locked_until", type: .bigint, .notNull)
                 .run()
         }),
+        Migration(version: 16, name: "reporter_ratings", apply: { db, _ in
+            // Each reporter of a report (a merged duplicate's too) rates its return visit once.
+            try await db.alter(table: "report_reporters").column("rated_at", type: .bigint).run()
+        }),
     ]
 
     let database: GridDatabase

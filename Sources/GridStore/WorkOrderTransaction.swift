@@ -156,6 +156,19 @@ public struct WorkOrderTransaction: Sendable {
         return leaving
     }
 
+    /// Records that a reporter rated the report's current return visit; false when they already
+    /// had (or are not its reporter).
+    public func markRated(reportID: Int64, platform: ChatPlatform, userID: String, at date: Date) async throws -> Bool {
+        try await !db.update("report_reporters").set("rated_at", to: Self.ms(date))
+            .where("report_id", .equal, reportID).where("platform", .equal, platform.rawValue).where("user_id", .equal, userID)
+            .where("rated_at", .is, SQLLiteral.null).returning("report_id").all().isEmpty
+    }
+
+    /// A new return visit after a closure: every reporter may rate again.
+    public func clearRatings(reportID: Int64) async throws {
+        try await db.update("report_reporters").set("rated_at", to: SQLLiteral.null).where("report_id", .equal, reportID).run()
+    }
+
     /// The newest closed report someone reported (or joined) that they have not rated yet.
     public func latestUnratedClosedReport(platform: ChatPlatform, userID: String) async throws -> Int64? {
         try await db.select().column(SQLColumn("id", table: "reports")).from("report_reporters")
@@ -163,7 +176,7 @@ public struct WorkOrderTransaction: Sendable {
             .where(SQLColumn("platform", table: "report_reporters"), .equal, SQLBind(platform.rawValue))
             .where(SQLColumn("user_id", table: "report_reporters"), .equal, SQLBind(userID))
             .where(SQLColumn("status", table: "reports"), .equal, SQLBind(ReportStatus.closed.rawValue))
-            .where(SQLColumn("rated", table: "reports"), .equal, SQLBind(0))
+            .where(SQLColumn("rated_at", table: "report_reporters"), .is, SQLLiteral.null)
             .orderBy(SQLColumn("id", table: "reports") as any SQLExpression, SQLDirection.descending)
             .limit(1).first(decodingColumn: "id", as: Int64.self)
     }

@@ -213,6 +213,31 @@ import Testing
         }
     }
 
+    /// Each reporter of a merged report rates the return visit once, with or without the number,
+    /// and is answered; a second rating by the same person is told it was counted already.
+    @Test func everyReporterOfAMergedReportRatesTheirOwnVisit() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            try await loop.say(client, Self.resident, in: "building-3", "2单元电梯又坏了", name: "王芳")
+            loop.clock.advance(20 * 60)
+            try await loop.say(client, "resident.zhangxiuying", in: "building-3", "3号楼2单元的电梯停了，上不去楼", name: "张秀英")
+            try await loop.say(client, "worker01", in: "staff-g01", "收到 #1")
+            try await loop.say(client, "worker01", in: "staff-g01", "已处理 #1 已修好")
+            try await loop.say(client, "zheng.jianguo", in: "staff-hx", "核实 #1")
+            let asked = try await loop.newMessages().texts(in: "building-3").filter { $0.contains("满意 #1") }
+            #expect(asked.count == 2, "both reporters are asked: \(asked)")
+
+            try await loop.say(client, Self.resident, in: "building-3", "满意 #1")
+            #expect(try await loop.newMessages().texts(in: "building-3").last?.contains("感谢您的评价") == true)
+            try await loop.say(client, "resident.zhangxiuying", in: "building-3", "满意")
+            let second = try await loop.newMessages().texts(in: "building-3")
+            #expect(second.last?.contains("感谢您的评价") == true, "a plain 满意 from the merged reporter is answered: \(second)")
+            try await loop.say(client, "resident.zhangxiuying", in: "building-3", "满意 #1")
+            #expect(try await loop.newMessages().texts(in: "building-3").last?.contains("已经评价过 #1") == true)
+            #expect(try await loop.timeline(1).filter { $0 == "rate" }.count == 2, "two ratings, one each")
+        }
+    }
+
     /// A second resident reporting the same problem joins the first report and hears every step.
     @Test func duplicatesMergeAndBothReportersAreTold() async throws {
         let loop = try await LoopHarness(.sqlite)

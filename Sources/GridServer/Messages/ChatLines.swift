@@ -27,6 +27,7 @@ public enum ChatLine: String, CaseIterable, Sendable {
     case reportNeverMerged = "report.never_merged"
     case reportSplit = "report.split"
     case reportOnlyReportersRate = "report.only_reporters_rate"
+    case reportAlreadyRatedByYou = "report.already_rated_by_you"
     case reportRatedSatisfied = "report.rated_satisfied"
     case reportRatedDissatisfied = "report.rated_dissatisfied"
     case reportReopenedByRating = "report.reopened_by_rating"

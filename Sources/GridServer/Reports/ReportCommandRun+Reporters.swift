@@ -11,6 +11,18 @@ extension ReportCommandRun {
             throw refusal(.reportOnlyReportersRate, [:], .forbidden)
         }
         let satisfied = command.verb == .satisfied
+        // Only a closed report's return visit is rated (the lifecycle's own refusal says so).
+        guard order.status == .closed else { throw CommandRefusal(id, ReportRefusal.wrongState(order.status).description) }
+        guard try await tx.markRated(reportID: id, platform: sender.platform, userID: sender.senderID, at: now) else {
+            throw refusal(.reportAlreadyRatedByYou)
+        }
+        if order.rated {
+            // Another reporter of the same visit rated first: this one's word is recorded and
+            // answered too; a dissatisfied one reaches the grid head, the report reopens only once.
+            try await record("rate", note: (satisfied ? "满意" : "不满意") + (note.map { "：\($0)" } ?? ""))
+            if !satisfied { try await carryOut([.notifyGridHead], note: note, supervisorWhat: "另一位反映人回访不满意") }
+            return done(satisfied ? .reportRatedSatisfied : .reportRatedDissatisfied)
+        }
         let transition = try apply(.rate(satisfied: satisfied))
         try await record("rate", note: (satisfied ? "满意" : "不满意") + (note.map { "：\($0)" } ?? ""))
         guard transition.state.status == .assigned else { return done(satisfied ? .reportRatedSatisfied : .reportRatedDissatisfied) }

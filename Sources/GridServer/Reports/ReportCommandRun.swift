@@ -186,6 +186,7 @@ struct ReportCommandRun: Sendable {
         try await record("verify", note: note)
         let closing = try apply(.close, by: .system)
         order.closedAt = now
+        try await tx.clearRatings(reportID: id)
         try await tx.endStages(reportID: id, outcome: "closed", at: now)
         try await tx.save(order, at: now)
         try await tx.append(ReportEvent(reportID: id, at: now, actorCode: "system", actorName: nil, actorRole: "system", action: "close",
@@ -198,6 +199,7 @@ struct ReportCommandRun: Sendable {
     mutating func close() async throws -> String {
         let transition = try apply(.close)
         order.closedAt = now
+        try await tx.clearRatings(reportID: id)
         try await tx.endStages(reportID: id, outcome: "closed", at: now)
         try await record("close", note: note)
         try await carryOut(transition.effects, note: nil)
