@@ -24,20 +24,6 @@ struct Escalation: Sendable {
         return acted
     }
 
-    /// Tells a report's reporters, once for the report however many stages and levels escalate
-    /// after, that it is late and who is chasing it.
-    private func tellReportersItIsLate(_ order: WorkOrder, chasedBy leaders: String, tx: WorkOrderTransaction, now: Date) async throws {
-        for (index, reporter) in try await tx.reporters(reportID: order.id).enumerated() {
-            guard let text = replies.render(.reportProgress, [
-                "mention": reporter.name ?? "", "id": order.id, "category": order.category.chineseName,
-                "location": order.location.chineseDescription, "progress": replies.line(.progressLate, ["leaders": leaders]),
-                "note": "", "askSatisfaction": false,
-            ]) else { continue }
-            // One dedupe key per report and reporter: a second escalation queues nothing new.
-            try await tx.enqueue(reporter.notice(text), dedupeKey: "late:r\(order.id):\(index)", reportID: order.id, at: now)
-        }
-    }
-
     /// Reminds or escalates one stage if it is still due at `now`; false when there was nothing
     /// to do (another instance did it, or the stage ended).
     private func check(stage id: Int64, now: Date, directory: CommunityDirectory) async throws -> Bool {
@@ -78,7 +64,9 @@ struct Escalation: Sendable {
                 try await dispatcher.post(text, to: chats, about: order.id, directory: directory, tx: tx, keys: &keys, now: now)
             }
             // The reporters hear once, kindly, that it is late and who is chasing it.
-            try await tellReportersItIsLate(order, chasedBy: leaders.isEmpty ? level.chineseName : leaders, tx: tx, now: now)
+            // One key per report: a later level or stage queues nothing new.
+            try await dispatcher.notifyReporters(of: order, progress: replies.line(.progressLate, ["leaders": leaders.isEmpty ? level.chineseName : leaders]),
+                                                 note: nil, ask: false, tx: tx, keys: &keys, now: now, once: "late:r\(order.id)")
             let policy = dispatcher.settings.policy
             let next = level.next.map { policy.escalation(to: $0, start: stage.startedAt, due: stage.dueAt) }
             try await tx.updateStage(id: stage.id, reminded: true, level: level, nextCheckAt: next)

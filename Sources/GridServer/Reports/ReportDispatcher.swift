@@ -138,14 +138,19 @@ struct ReportDispatcher: Sendable {
         }
     }
 
-    /// Tells every reporter of a report what happened, in the chat they reported from.
-    func notifyReporters(of order: WorkOrder, progress: String, note: String?, ask: Bool, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date) async throws {
-        for reporter in try await tx.reporters(reportID: order.id) {
+    /// Tells every reporter of a report what happened, in the chat they reported from. With
+    /// `once`, the notices' dedupe keys are that key and the reporter's place, so the same notice
+    /// queued again by a later event (another escalation) queues nothing.
+    func notifyReporters(
+        of order: WorkOrder, progress: String, note: String?, ask: Bool, tx: WorkOrderTransaction, keys: inout DedupeKeys, now: Date,
+        once: String? = nil
+    ) async throws {
+        for (index, reporter) in try await tx.reporters(reportID: order.id).enumerated() {
             guard let text = replies.render(.reportProgress, [
                 "mention": reporter.name ?? "", "id": order.id, "category": order.category.chineseName,
                 "location": order.location.chineseDescription, "progress": progress, "note": note ?? "", "askSatisfaction": ask,
             ]) else { continue }
-            try await tx.enqueue(reporter.notice(text), dedupeKey: keys.next(), reportID: order.id, at: now)
+            try await tx.enqueue(reporter.notice(text), dedupeKey: once.map { "\($0):\(index)" } ?? keys.next(), reportID: order.id, at: now)
         }
     }
 
