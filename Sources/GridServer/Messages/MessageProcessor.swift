@@ -114,7 +114,7 @@ public final class MessageProcessor: Service, Sendable {
             return try await finish(stored, as: parse.intent, reply: nil, now: moment)
         }
         let report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
-        guard try await intake.record(stored, report: report, now: moment) != nil else { return false }
+        guard try await intake.record(stored, report: report, sender: sender, now: moment) != nil else { return false }
         onReplyQueued()
         return true
     }

@@ -56,7 +56,17 @@ public struct ReportIntake: Sendable {
     /// through Open311, whose client follows it by polling) nobody is answered in chat or kept as
     /// a reporter to notify.
     public func record(_ stored: StoredInboundMessage, report: NewReport, answering: Bool = true, promotion: Promotion? = nil, now: Date) async throws -> Int64? {
-        let context = try await context(for: stored, now: now)
+        try await record(stored, report: report, answering: answering, promotion: promotion, context: try await context(for: stored, now: now))
+    }
+
+    /// Records a report from a group message whose sender the processor has read already.
+    func record(_ stored: StoredInboundMessage, report: NewReport, sender: Person?, now: Date) async throws -> Int64? {
+        try await record(stored, report: report, answering: true, promotion: nil,
+                         context: Context(directory: try await store.directory(), sender: sender, now: now))
+    }
+
+    private func record(_ stored: StoredInboundMessage, report: NewReport, answering: Bool, promotion: Promotion?, context: Context) async throws -> Int64? {
+        let now = context.now
         let id: Int64? = try await store.transaction { tx in
             if promotion == nil, try await !tx.claim(stored, intent: .report, at: now) { return nil }
             var keys = DedupeKeys(base: promotion?.keyBase ?? "m\(stored.id)")
