@@ -161,9 +161,4 @@ struct ReportDispatcher: Sendable {
             try await tx.enqueue(try directory.outbound(text, to: chat, secrets: secrets), dedupeKey: keys.next(), reportID: reportID, at: now)
         }
     }
-
-    /// The answer that a command was carried out, from its line.
-    func done(_ line: ChatLine, _ values: [String: Any] = [:]) -> String {
-        replies.done(line, values)
-    }
 }
