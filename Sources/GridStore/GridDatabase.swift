@@ -67,14 +67,21 @@ public final class GridDatabase: Sendable {
     /// Which backend this is.
     public let backend: DatabaseBackend
     private let pool: any ConnectionPool
-    private let logger: Logger
-    /// Queues this process's SQLite write transactions (see `AsyncGate`).
-    private let writeGate = AsyncGate()
+    /// Gathers concurrent write transactions into batches with one commit each.
+    private let commits: GroupCommit
+    let logger: Logger
 
     private init(backend: DatabaseBackend, pool: any ConnectionPool, logger: Logger) {
         self.backend = backend
         self.pool = pool
         self.logger = logger
+        // SQLite has one writer: one lane, whose BEGIN IMMEDIATE takes the write lock up front
+        // so another process sharing the file waits (busy timeout) instead of failing to
+        // upgrade a read lock. PostgreSQL runs a few batches at once on separate connections.
+        let begin = backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
+        let lanes = backend == .sqlite ? 1 : 3
+        let batches = BatchTransaction(pool: pool, logger: logger, begin: begin)
+        commits = GroupCommit(lanes: lanes, maxBatch: 128, execute: batches.run)
     }
 
     /// Opens a pool to `location`. Connections are made lazily; call ``ping()`` to check reachability.
@@ -119,57 +126,22 @@ public final class GridDatabase: Sendable {
 
     /// Runs `body` inside one transaction, committed when it returns and rolled back when it throws.
     ///
-    /// On SQLite a transaction that still meets a busy database after the busy timeout (or a
-    /// snapshot conflict, which SQLite reports at once) is retried a few times from the start.
-    public func withTransaction<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        var attempt = 0
-        while true {
-            do {
-                return try await transactionAttempt(body)
-            } catch let error as SQLiteError where backend == .sqlite && Self.isBusy(error) && attempt < 5 {
-                attempt += 1
-                logger.debug("database busy; retrying the transaction", metadata: ["attempt": "\(attempt)"])
-                try await Task.sleep(for: .milliseconds(10 * (1 << attempt)))
-            }
-        }
-    }
-
-    static func isBusy(_ error: SQLiteError) -> Bool {
-        switch error.reason {
-        case .busy, .locked, .busyInSnapshot, .busyTimeout, .busyInRecovery: true
-        default: false
-        }
-    }
-
-    private func transactionAttempt<R: Sendable>(_ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        guard backend == .sqlite else { return try await runTransaction(begin: "BEGIN", body) }
-        await writeGate.acquire()
-        do {
-            let result = try await runTransaction(begin: "BEGIN IMMEDIATE", body)
-            await writeGate.release()
-            return result
-        } catch {
-            await writeGate.release()
-            throw error
-        }
-    }
-
-    private func runTransaction<R: Sendable>(begin: String, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
-        let logger = self.logger
-        return try await pool.withConnection(logger: logger) { db in
-            try await db.raw(SQLQueryString(begin)).run()
-            do {
-                let result = try await body(db)
-                try await db.raw("COMMIT").run()
-                return result
-            } catch {
-                do {
-                    try await db.raw("ROLLBACK").run()
-                } catch let rollbackError {
-                    logger.error("rollback failed", metadata: ["error": "\(rollbackError)"])
-                }
-                throw error
-            }
+    /// Concurrent transactions are committed together (see ``GroupCommit``): `body` runs in a
+    /// savepoint of a batch's transaction, and this returns once that batch is durable. A body
+    /// must only use `db`: it must not begin another transaction (refused with
+    /// ``NestedTransaction``) or wait on anything outside the database, which would hold up its
+    /// whole batch. A busy database (another process holds SQLite's write lock) or a PostgreSQL
+    /// deadlock runs the body again, a few times at most.
+    public func withTransaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
+        guard !GroupCommitContext.insideBatch else { throw NestedTransaction() }
+        let commits = self.commits
+        return try await withCheckedThrowingContinuation { continuation in
+            commits.submit(GroupCommit.Work(
+                run: { db in
+                    let value = try await body(db)
+                    return { continuation.resume(returning: value) }
+                },
+                fail: { continuation.resume(throwing: $0) }))
         }
     }
 
@@ -185,7 +157,7 @@ public final class GridDatabase: Sendable {
 }
 
 /// The two pools differ only in how a connection becomes an `SQLDatabase`.
-private protocol ConnectionPool: Sendable {
+protocol ConnectionPool: Sendable {
     func withConnection<R: Sendable>(logger: Logger, _ body: @Sendable (any SQLDatabase) async throws -> R) async throws -> R
     func shutdown() async throws
 }
