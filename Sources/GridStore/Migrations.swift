@@ -16,6 +16,13 @@ public struct Migration: Sendable {
     }
 }
 
+/// Migrating the schema failed: which step, and the database's own words.
+public struct MigrationFailed: Error, Sendable, CustomStringConvertible {
+    public var step: String
+    public var reason: String
+    public var description: String { "\(step) failed: \(reason)" }
+}
+
 /// Applies GridBot's migrations in order and records each in `schema_migrations`.
 public struct Migrator: Sendable {
     /// Every migration GridBot has, oldest first.
@@ -122,6 +129,17 @@ public struct Migrator: Sendable {
             // Each reporter of a report (a merged duplicate's too) rates its return visit once.
             try await db.alter(table: "report_reporters").column("rated_at", type: .bigint).run()
         }),
+        Migration(version: 17, name: "leases", apply: { db, _ in
+            // Several instances share the queues: each claims messages and replies under a lease
+            // of its own, and every reply carries a key that lets a gateway drop a repeat.
+            try await db.alter(table: "inbound_messages").column("lease_owner", type: .text).run()
+            try await db.alter(table: "inbound_messages").column("lease_until", type: .bigint).run()
+            try await db.alter(table: "outbound_messages").column("lease_owner", type: .text).run()
+            try await db.alter(table: "outbound_messages").column("delivery_key", type: .text).run()
+            try await db.raw("UPDATE outbound_messages SET delivery_key = 'gridbot-legacy-' || CAST(id AS TEXT) WHERE delivery_key IS NULL").run()
+            try await db.raw("CREATE INDEX inbound_messages_pending ON inbound_messages (id) WHERE processed_at IS NULL").run()
+            try await db.raw("CREATE INDEX inbound_messages_pending_chat ON inbound_messages (bot_code, chat_id) WHERE processed_at IS NULL").run()
+        }),
     ]
 
     let database: GridDatabase
@@ -135,11 +153,44 @@ public struct Migrator: Sendable {
     }
 
     /// Applies every migration not yet recorded, each in its own transaction, and returns the
-    /// versions applied now. Two processes migrating at once cannot both apply one version: the
-    /// record's primary key refuses the second, whose transaction rolls back.
+    /// versions applied now.
+    ///
+    /// Any number of instances may start at once: migrating is serialised across them, by a
+    /// PostgreSQL advisory lock held on one connection for the whole run, or by SQLite's write
+    /// lock. The instance that waited finds the work done and applies nothing. A failure names
+    /// the migration and the database's own message (``MigrationFailed``).
     @discardableResult
     public func migrate(now: Int64) async throws -> [Int] {
-        try await database.withConnection { db in
+        let backend = database.backend
+        let migrations = self.migrations.sorted(by: { $0.version < $1.version })
+        let logger = self.logger
+        return try await database.withConnection { db in
+            switch backend {
+            case .postgres:
+                try await Self.step("taking the migration lock") {
+                    try await db.raw("SELECT pg_advisory_lock(\(unsafeRaw: String(Self.advisoryLock)))").run()
+                }
+                do {
+                    let done = try await Self.apply(migrations, on: db, backend: backend, now: now, begin: "BEGIN", logger: logger)
+                    try await db.raw("SELECT pg_advisory_unlock(\(unsafeRaw: String(Self.advisoryLock)))").run()
+                    return done
+                } catch {
+                    try? await db.raw("SELECT pg_advisory_unlock(\(unsafeRaw: String(Self.advisoryLock)))").run()
+                    throw error
+                }
+            case .sqlite:
+                return try await Self.apply(migrations, on: db, backend: backend, now: now, begin: "BEGIN IMMEDIATE", logger: logger)
+            }
+        }
+    }
+
+    /// The advisory lock key that serialises GridBot's migrations ("GRIDBOT" in ASCII).
+    static let advisoryLock: Int64 = 0x4752_4944_424F_54
+
+    private static func apply(
+        _ migrations: [Migration], on db: any SQLDatabase, backend: DatabaseBackend, now: Int64, begin: String, logger: Logger
+    ) async throws -> [Int] {
+        try await step("creating schema_migrations") {
             try await db.create(table: "schema_migrations")
                 .ifNotExists()
                 .column("version", type: .bigint, .primaryKey(autoIncrement: false))
@@ -147,21 +198,44 @@ public struct Migrator: Sendable {
                 .column("applied_at", type: .bigint, .notNull)
                 .run()
         }
-        let applied = try await appliedVersions()
         var done: [Int] = []
-        for migration in migrations.sorted(by: { $0.version < $1.version }) where !applied.contains(migration.version) {
-            let backend = database.backend
-            try await database.withTransaction { db in
-                try await migration.apply(db, backend)
-                try await db.insert(into: "schema_migrations")
-                    .columns("version", "name", "applied_at")
-                    .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(now))
-                    .run()
+        for migration in migrations {
+            // Read inside the transaction that holds the lock, so a migration another instance
+            // applied meanwhile is seen and skipped.
+            try await step("beginning migration \(migration.version) (\(migration.name))") { try await db.raw(SQLQueryString(begin)).run() }
+            do {
+                let applied = try await db.select().column("version").from("schema_migrations").where("version", .equal, migration.version).first()
+                if applied == nil {
+                    try await step("applying migration \(migration.version) (\(migration.name))") {
+                        try await migration.apply(db, backend)
+                        try await db.insert(into: "schema_migrations")
+                            .columns("version", "name", "applied_at")
+                            .values(SQLBind(migration.version), SQLBind(migration.name), SQLBind(now))
+                            .run()
+                    }
+                }
+                try await step("committing migration \(migration.version) (\(migration.name))") { try await db.raw("COMMIT").run() }
+                if applied == nil {
+                    logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
+                    done.append(migration.version)
+                }
+            } catch {
+                try? await db.raw("ROLLBACK").run()
+                throw error
             }
-            logger.info("applied migration", metadata: ["migration.version": "\(migration.version)", "migration.name": "\(migration.name)"])
-            done.append(migration.version)
         }
         return done
+    }
+
+    /// Runs one step of migrating; a failure names the step and what the database said.
+    private static func step(_ what: String, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as MigrationFailed {
+            throw error
+        } catch {
+            throw MigrationFailed(step: what, reason: DatabaseErrorText.describe(error))
+        }
     }
 
     /// The versions recorded as applied.

@@ -26,7 +26,10 @@ extension SQLStore {
     /// Loading the same seed twice changes nothing. Offer stock is set only when an offer is new,
     /// so reloading a seed never undoes redemptions.
     public func load(_ seed: CommunitySeed, passwordCost: Int = PasswordHash.defaultLogN) async throws {
+        let backend = database.backend
         try await database.withTransaction { db in
+            // Instances starting together on an empty database load one after the other.
+            if backend == .postgres { try await db.raw("SELECT pg_advisory_xact_lock(\(unsafeRaw: String(Migrator.advisoryLock)))").run() }
             for street in seed.streets {
                 try await upsert(db, "streets", key: ["code"], ["code": street.code, "name": street.name])
             }

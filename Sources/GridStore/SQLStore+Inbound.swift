@@ -104,22 +104,62 @@ extension SQLStore {
         }
     }
 
+    static let storedColumns = ["id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
+                                "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "reply_url"]
+
     static func storedMessages(_ query: SQLSelectBuilder, limit: Int) async throws -> [StoredInboundMessage] {
-        let rows = try await query
-            .columns("id", "platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
-                     "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "reply_url")
-            .orderBy("id").limit(limit).all()
-        return try rows.map { row in
-            let platformText = try row.decode(column: "platform", as: String.self)
-            guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("inbound_messages.platform '\(platformText)'") }
-            let attachments = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "attachments", as: String.self).utf8))
-            let message = InboundMessage(
-                platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
-                senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
-                text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
-                attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
-                platformMessageID: try row.decode(column: "platform_message_id"), replyURL: try row.decode(column: "reply_url"))
-            return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
+        try await query.columns(storedColumns).orderBy("id").limit(limit).all().map(storedMessage)
+    }
+
+    static func storedMessage(_ row: any SQLRow) throws -> StoredInboundMessage {
+        let platformText = try row.decode(column: "platform", as: String.self)
+        guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("inbound_messages.platform '\(platformText)'") }
+        let attachments = try JSONDecoder().decode([String].self, from: Data(try row.decode(column: "attachments", as: String.self).utf8))
+        let message = InboundMessage(
+            platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
+            senderID: try row.decode(column: "sender_id"), senderName: try row.decode(column: "sender_name"),
+            text: try row.decode(column: "text"), quotedMessageID: try row.decode(column: "quoted_message_id"),
+            attachments: attachments, sentAt: Self.date(try row.decode(column: "sent_at")),
+            platformMessageID: try row.decode(column: "platform_message_id"), replyURL: try row.decode(column: "reply_url"))
+        return StoredInboundMessage(id: try row.decode(column: "id"), message: message, groupCode: try row.decode(column: "group_code"))
+    }
+
+    /// Claims up to `limit` unprocessed messages for `owner` (one running instance) until
+    /// `lease` seconds from now, oldest first, and returns them.
+    ///
+    /// Each instance gets different messages: rows another instance is claiming are skipped
+    /// (`FOR UPDATE SKIP LOCKED` on PostgreSQL; SQLite has one writer), as are messages of a chat
+    /// another instance holds a live lease in, so one chat's messages are processed in order by
+    /// one instance. A lease that ran out (its instance died) is taken over. The lease only
+    /// spreads the work: processing still claims each message once (`processed_at IS NULL`).
+    public func claimUnprocessed(owner: String, now date: Date, lease: TimeInterval, limit: Int) async throws -> [StoredInboundMessage] {
+        let now = Self.milliseconds(date)
+        let until = now + Int64(lease * 1000)
+        let skipLocked: SQLQueryString = database.backend == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
+        let columns = SQLQueryString(Self.storedColumns.joined(separator: ", "))
+        return try await database.withTransaction { db in
+            let rows = try await db.raw("""
+                UPDATE inbound_messages SET lease_owner = \(bind: owner), lease_until = \(bind: until)
+                WHERE id IN (
+                    SELECT m.id FROM inbound_messages m
+                    WHERE m.processed_at IS NULL
+                      AND (m.lease_until IS NULL OR m.lease_until < \(bind: now) OR m.lease_owner = \(bind: owner))
+                      AND NOT EXISTS (
+                          SELECT 1 FROM inbound_messages o
+                          WHERE o.processed_at IS NULL AND o.bot_code = m.bot_code AND o.chat_id = m.chat_id
+                            AND o.lease_owner <> \(bind: owner) AND o.lease_until >= \(bind: now))
+                    ORDER BY m.id LIMIT \(bind: limit)\(skipLocked))
+                RETURNING \(columns)
+                """).all()
+            return try rows.map(Self.storedMessage).sorted { $0.id < $1.id }
+        }
+    }
+
+    /// How many stored messages wait to be processed.
+    public func unprocessedCount() async throws -> Int {
+        try await database.withConnection { db in
+            try await db.select().column(SQLFunction("COUNT", args: SQLLiteral.all), as: "n").from("inbound_messages")
+                .where("processed_at", .is, SQLLiteral.null).first(decodingColumn: "n", as: Int.self) ?? 0
         }
     }
 

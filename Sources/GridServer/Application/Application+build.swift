@@ -75,7 +75,11 @@ public func prepareServices(_ configuration: AppConfiguration, logger: Logger, n
     let database = try GridDatabase.open(configuration.database, logger: logger)
     do {
         let migrator = Migrator(database: database, logger: logger)
-        try await migrator.migrate(now: Int64(now.timeIntervalSince1970 * 1000))
+        do {
+            try await migrator.migrate(now: Int64(now.timeIntervalSince1970 * 1000))
+        } catch let error as MigrationFailed {
+            throw ConfigurationError(key: "--database", message: "\(configuration.database): \(error)")
+        }
         let store = SQLStore(database: database)
         let replies = try await ChatReplies(directory: configuration.templatesDirectory)
         if let seedFile = configuration.seedFile, try await store.isEmpty() {

@@ -25,13 +25,18 @@ public final class MessageProcessor: Service, Sendable {
     let pollInterval: Duration
     /// Called after a reply was queued, so the outbound sender starts at once.
     let onReplyQueued: @Sendable () -> Void
+    /// How many chats are processed at once.
+    let parallelChats: Int
+    /// This instance's name on the leases it takes.
+    let owner = "processor-" + UUID().uuidString
     private let loop = WorkLoop()
 
     init(
         store: SQLStore, parser: MessageParser, replies: ChatReplies, commands: CommandPipeline, intake: ReportIntake, triage: TriageDesk,
         logger: Logger, now: @escaping @Sendable () -> Date, pollInterval: Duration = .seconds(2),
-        onReplyQueued: @escaping @Sendable () -> Void = {}
+        parallelChats: Int = 64, onReplyQueued: @escaping @Sendable () -> Void = {}
     ) {
+        self.parallelChats = max(1, parallelChats)
         self.store = store
         self.parser = parser
         self.replies = replies
@@ -58,17 +63,79 @@ public final class MessageProcessor: Service, Sendable {
     }
 
     /// Processes every stored message not yet processed, oldest first; returns how many it finished.
+    ///
+    /// Messages are claimed in batches under this instance's lease, so instances sharing a
+    /// database take different messages. Within a batch, chats are processed side by side and
+    /// each chat's messages one after another, in the order they arrived; the transactions of
+    /// the chats running together are committed together. A message that fails stops its own
+    /// chat for this round only: the others finish, and the failure is thrown afterwards, so the
+    /// work loop logs it and tries again.
     @discardableResult
-    public func processPending(batchSize: Int = 100) async throws -> Int {
+    public func processPending(batchSize: Int = 256) async throws -> Int {
         var finished = 0
         while true {
-            let batch = try await store.unprocessedMessages(limit: batchSize)
+            let batch = try await store.claimUnprocessed(owner: owner, now: now(), lease: Self.lease, limit: batchSize)
             if batch.isEmpty { return finished }
-            for stored in batch {
-                if try await process(stored) { finished += 1 }
-            }
+            let (done, failure) = await processByChat(batch)
+            finished += done
+            if let failure { throw failure }
             if batch.count < batchSize { return finished }
         }
+    }
+
+    /// How long a claimed batch is this instance's; another instance takes over what is left
+    /// of it after that (this one died). Far longer than a batch takes.
+    static let lease: TimeInterval = 30
+
+    /// Processes a batch, up to `parallelChats` chats at once, each chat in order.
+    private func processByChat(_ batch: [StoredInboundMessage]) async -> (finished: Int, failure: (any Error)?) {
+        var chats: [[StoredInboundMessage]] = []
+        var lanes: [String: Int] = [:]
+        for stored in batch {
+            let key = stored.message.botCode + "\u{1F}" + stored.message.chatID
+            if let lane = lanes[key] {
+                chats[lane].append(stored)
+            } else {
+                lanes[key] = chats.count
+                chats.append([stored])
+            }
+        }
+        return await withTaskGroup(of: (Int, (any Error)?).self) { group in
+            var next = 0
+            while next < min(chats.count, parallelChats) {
+                let chat = chats[next]
+                group.addTask { await self.processInOrder(chat) }
+                next += 1
+            }
+            var finished = 0
+            var failure: (any Error)?
+            for await (done, error) in group {
+                finished += done
+                if failure == nil { failure = error }
+                if next < chats.count {
+                    let chat = chats[next]
+                    group.addTask { await self.processInOrder(chat) }
+                    next += 1
+                }
+            }
+            return (finished, failure)
+        }
+    }
+
+    /// One chat's messages, in order; stops at the first that fails.
+    private func processInOrder(_ messages: [StoredInboundMessage]) async -> (Int, (any Error)?) {
+        var finished = 0
+        for stored in messages {
+            do {
+                if try await process(stored) { finished += 1 }
+            } catch {
+                logger.error("processing a message failed; its chat waits for the next round", metadata: [
+                    "message.id": "\(stored.id)", "error": "\(error)",
+                ])
+                return (finished, error)
+            }
+        }
+        return (finished, nil)
     }
 
     /// Handles one message and records its outcome; false when another worker got there first.
