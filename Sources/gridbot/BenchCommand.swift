@@ -7,7 +7,7 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed and memory (use a release build: swift run -c release gridbot bench …).",
-        subcommands: [BenchParseCommand.self, BenchIntakeCommand.self, BenchLedgerCommand.self]
+        subcommands: [BenchParseCommand.self, BenchIntakeCommand.self, BenchProcessCommand.self, BenchLedgerCommand.self, BenchClusterCommand.self]
     )
 }
 

@@ -23,18 +23,22 @@ struct BenchIntakeCommand: AsyncParsableCommand {
     @Option(help: "Requests in flight at once.")
     var concurrency = 32
 
+    @Option(help: "A SQLite file path or a postgres:// URL (default: a new SQLite file in a temporary folder). A postgres:// server gets a database of its own for the run, dropped afterwards.")
+    var database: String?
+
     func run() async throws {
         guard requests > 0, requests <= 1_000_000, concurrency > 0, concurrency <= 1024 else {
             throw ValidationError("--requests must be 1…1000000 and --concurrency 1…1024")
         }
         var logger = Logger(label: "bench")
         logger.logLevel = .warning
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridbot-bench-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
+        let bench = try await BenchDatabase.make(database, label: "intake", logger: logger)
+        defer { bench.cleanUp() }
 
         var configuration = AppConfiguration()
         configuration.port = 0
-        configuration.database = .sqlite(path: folder.appendingPathComponent("bench.sqlite").path)
+        configuration.database = bench.location
+        configuration.lightPasswordHashing = true
         let services = try await prepareServices(configuration, logger: logger)
         guard let bot = try await services.store.bot(code: "demo"), let secret = bot.settings["secret"] else {
             throw ValidationError("the demo seed has no generic bot 'demo'")
@@ -57,21 +61,36 @@ struct BenchIntakeCommand: AsyncParsableCommand {
         let webhookURL = "http://127.0.0.1:\(await gridbotPort.wait())/webhooks/generic/demo"
         let gateway = GenericGateway(secret: secret)
 
-        print("bench intake: \(requests) requests, \(concurrency) in flight, loopback, SQLite (embedded default)")
+        print("bench intake: \(requests) requests, \(concurrency) in flight, loopback, \(bench.location.kind), the processor running")
         _ = try await measure(client: client, count: min(200, requests)) { _ in Self.plainRequest(okURL) }  // warm-up
         let plainResult = try await measure(client: client, count: requests) { _ in Self.plainRequest(okURL) }
-        let runID = UUID().uuidString.prefix(8)
+        let runID = String(UUID().uuidString.prefix(8))
         let intakeResult = try await measure(client: client, count: requests) { index in
-            Self.webhookRequest(webhookURL, gateway: gateway, messageID: "bench-\(runID)-\(index)", index: index)
+            Self.webhookRequest(webhookURL, gateway: gateway, index: index, runID: runID)
         }
+        // The processor has been working all along; what it still holds when the last webhook is
+        // answered, and how long it takes to finish, say whether it keeps pace with intake.
+        let answered = ContinuousClock.now
+        let backlog = try await services.store.unprocessedCount()
+        while try await services.store.unprocessedCount() > 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            if (ContinuousClock.now - answered) > .seconds(600) { break }
+        }
+        let drained = (ContinuousClock.now - answered).seconds
+        let left = try await services.store.unprocessedCount()
         print(plainResult.line(label: "plain Hummingbird GET /ok "))
         print(intakeResult.line(label: "signed generic webhook    "))
+        print(String(format: "  signed intake is %.1f %% of the plain route", 100 * plainResult.seconds / intakeResult.seconds))
         let stored = try await services.store.messageCount(botCode: "demo")
         print("  stored messages: \(stored) (every accepted webhook is stored exactly once)")
+        print(String(format: "  processor backlog at the last answer: %d messages; drained %.2f s later%@", backlog, drained,
+                     left == 0 ? "" : " (\(left) still unprocessed after 600 s)"))
+        print(String(format: "  processed end to end: %.0f messages/s over intake and drain", Double(requests) / (intakeResult.seconds + drained)))
 
         try await client.shutdown()
         await group.triggerGracefulShutdown()
         try await serving.value
+        await bench.drop(logger: logger)
     }
 
     struct Result {
@@ -122,8 +141,9 @@ struct BenchIntakeCommand: AsyncParsableCommand {
         HTTPClientRequest(url: url)
     }
 
-    static func webhookRequest(_ url: String, gateway: GenericGateway, messageID: String, index: Int) -> HTTPClientRequest {
-        let body = #"{"message_id":"\#(messageID)","chat_id":"building-\#(index % 40 + 1)","sender":{"id":"bench","name":"压测"},"text":"\#(index % 40 + 1)号楼楼道灯坏了","attachments":[]}"#
+    static func webhookRequest(_ url: String, gateway: GenericGateway, index: Int, runID: String) -> HTTPClientRequest {
+        let (chat, text, messageID) = BenchMessages.body(index: index, runID: runID)
+        let body = #"{"message_id":"\#(messageID)","chat_id":"\#(chat)","sender":{"id":"bench-\#(index % 97)","name":"压测"},"text":"\#(text)","attachments":[]}"#
         let timestamp = String(Int(Date().timeIntervalSince1970))
         var request = HTTPClientRequest(url: url)
         request.method = .POST
