@@ -19,6 +19,7 @@ public enum DatabaseErrorText {
             if let underlying = error.underlying { text += " (\(underlying))" }
             return text
         }
+        if let error = error as? SQLiteWriterError { return "SQLite: \(error.message) (code \(error.code))" }
         if let error = error as? SQLiteError {
             return "SQLite: \(error.message) (\(error.reason))"
         }

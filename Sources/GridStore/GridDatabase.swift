@@ -71,7 +71,7 @@ public final class GridDatabase: Sendable {
     private let commits: GroupCommit
     let logger: Logger
 
-    private init(backend: DatabaseBackend, pool: any ConnectionPool, logger: Logger) {
+    private init(backend: DatabaseBackend, pool: any ConnectionPool, writer: (any ConnectionPool)? = nil, logger: Logger) {
         self.backend = backend
         self.pool = pool
         self.logger = logger
@@ -80,7 +80,7 @@ public final class GridDatabase: Sendable {
         // upgrade a read lock. PostgreSQL runs a few batches at once on separate connections.
         let begin = backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         let lanes = backend == .sqlite ? 1 : 3
-        let batches = BatchTransaction(pool: pool, logger: logger, begin: begin)
+        let batches = BatchTransaction(pool: writer ?? pool, logger: logger, begin: begin)
         commits = GroupCommit(lanes: lanes, maxBatch: 128, execute: batches.run)
     }
 
@@ -103,7 +103,8 @@ public final class GridDatabase: Sendable {
                 pruneInterval: nil,
                 logger: logger,
                 on: group)
-            return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), logger: logger)
+            let writer = try SQLiteWriter(path: url.path)
+            return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), writer: SQLiteWriterPool(writer: writer), logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             let pool = EventLoopGroupConnectionPool(

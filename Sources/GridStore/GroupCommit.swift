@@ -168,6 +168,7 @@ struct BatchTransaction: Sendable {
     /// holds the write lock), PostgreSQL deadlock or serialization failure.
     static func isTransient(_ error: any Error) -> Bool {
         if let error = error as? SQLiteError { return isBusy(error) }
+        if let error = error as? SQLiteWriterError { return error.isBusy }
         if let error = error as? PSQLError, let state = error.serverInfo?[.sqlState] {
             return state == "40P01" || state == "40001"
         }
