@@ -82,7 +82,7 @@ enum WebhookSupport {
     }
 
     static func hex(_ bytes: some Sequence<UInt8>) -> String {
-        bytes.map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(bytes)
     }
 
     /// How far in the past a platform's send time may be: older messages are refused, not stored

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GridCore
 import HTTPTypes
 
 /// Requests to the generic gateway webhook, signed by its documented algorithm: hex
@@ -15,7 +16,7 @@ public enum GatewaySigning {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         headers[HTTPField.Name("X-GridBot-Timestamp")!] = timestamp
-        headers[HTTPField.Name("X-GridBot-Signature")!] = "v1=" + mac.map { String(format: "%02x", $0) }.joined()
+        headers[HTTPField.Name("X-GridBot-Signature")!] = "v1=" + Hex.lowercase(mac)
         return headers
     }
 }

@@ -86,7 +86,7 @@ public enum APIToken {
 
     /// What is stored for a token.
     public static func digest(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.lowercase(SHA256.hash(data: Data(token.utf8)))
     }
 }
 

@@ -71,7 +71,7 @@ public struct LedgerTransfer: Sendable, Equatable, Codable {
         let fields = [previous, id, debitAccount, creditAccount, String(amount), code.rawValue, reference, reverses ?? "", String(atMilliseconds)]
         // Length-prefixed, so no two field lists serialise alike.
         let material = fields.map { "\($0.utf8.count):\($0)" }.joined(separator: "|")
-        return SHA256.hash(data: Data(material.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.lowercase(SHA256.hash(data: Data(material.utf8)))
     }
 
     /// The hash before the first entry.
