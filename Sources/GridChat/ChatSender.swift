@@ -37,6 +37,12 @@ public struct HTTPChatSender: ChatSender {
     let feishuTokens = FeishuTokenCache()
     let accessTokens = AccessTokenCache()
 
+    /// How long one call to a platform may take. A send may need a token first, so two calls
+    /// fit well inside the outbound queue's lease (20 s).
+    public static let timeout = TimeAmount.seconds(8)
+    /// The header that carries a generic-gateway reply's delivery key.
+    public static let idempotencyHeader = "Idempotency-Key"
+
     public init(client: HTTPClient, environment: [String: String] = ProcessInfo.processInfo.environment) {
         self.client = client
         self.environment = environment
@@ -59,6 +65,12 @@ public struct HTTPChatSender: ChatSender {
             if let replyTo = message.replyTo, message.recipient == nil { fields["reply_to"] = replyTo }
             // A private message: the gateway delivers it to the user alone.
             if let recipient = message.recipient { fields["to_user"] = recipient }
+            // The same key on every attempt of this delivery, from any instance: a gateway that
+            // remembers keys drops a repeat.
+            if let key = message.deliveryKey {
+                fields["idempotency_key"] = key
+                request.headers.add(name: Self.idempotencyHeader, value: key)
+            }
             let data = Self.json(fields)
             let timestamp = String(Int(Date().timeIntervalSince1970))
             request.headers.add(name: GenericGateway.timestampHeader, value: timestamp)
@@ -119,7 +131,7 @@ public struct HTTPChatSender: ChatSender {
             let content = String(decoding: Self.json(["text": message.text]), as: UTF8.self)
             // uuid: Feishu sends one message per uuid within an hour, so a retry never doubles it.
             var fields: [String: Any] = ["receive_id": message.recipient ?? message.chatID, "msg_type": "text", "content": content]
-            if let replyTo = message.replyTo { fields["uuid"] = String("gridbot-\(replyTo)".prefix(50)) }
+            if let key = message.deliveryKey { fields["uuid"] = String(key.prefix(50)) }
             request.body = .bytes(ByteBuffer(bytes: Self.json(fields)))
         }
         request.method = .POST
@@ -127,7 +139,7 @@ public struct HTTPChatSender: ChatSender {
         let response: HTTPClientResponse
         let responseBody: ByteBuffer
         do {
-            response = try await client.execute(request, timeout: .seconds(15))
+            response = try await client.execute(request, timeout: Self.timeout)
             responseBody = try await response.body.collect(upTo: 1 << 20)
         } catch {
             throw SendFailure("cannot reach the \(bot.platform.rawValue) API: \(error)")
@@ -191,7 +203,7 @@ actor FeishuTokenCache {
         request.body = .bytes(ByteBuffer(bytes: HTTPChatSender.json(["app_id": appID, "app_secret": appSecret])))
         let answer: [String: Any]
         do {
-            let response = try await client.execute(request, timeout: .seconds(15))
+            let response = try await client.execute(request, timeout: HTTPChatSender.timeout)
             let body = try await response.body.collect(upTo: 1 << 20)
             guard response.status.code < 500 else { throw SendFailure("Feishu token endpoint failed: HTTP \(response.status.code)") }
             answer = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]
@@ -223,7 +235,7 @@ actor AccessTokenCache {
         if let hit = cached[bot], hit.expires > Date() { return hit.token }
         let answer: [String: Any]
         do {
-            let response = try await client.execute(fetch, timeout: .seconds(15))
+            let response = try await client.execute(fetch, timeout: HTTPChatSender.timeout)
             let body = try await response.body.collect(upTo: 1 << 20)
             guard response.status.code < 500 else { throw SendFailure("the token endpoint failed: HTTP \(response.status.code)") }
             answer = (try? JSONSerialization.jsonObject(with: Data(buffer: body))) as? [String: Any] ?? [:]

@@ -56,6 +56,10 @@ public struct OutboundMessage: Sendable, Equatable, Codable {
     /// The platform user this message is for alone: delivered to them directly (a private chat,
     /// an app message), never into `chatID`, which names the chat it concerns.
     public var recipient: String?
+    /// The key that names this one delivery on every attempt, from any instance, so a gateway
+    /// or platform that dedupes by key drops a repeat. Set by the queue when it hands a message
+    /// out for sending; nil before it is queued.
+    public var deliveryKey: String?
 
     /// A message into a chat (or, with `recipient`, to one person about it).
     public init(

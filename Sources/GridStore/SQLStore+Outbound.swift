@@ -26,13 +26,14 @@ extension SQLStore {
         let now = milliseconds(date)
         let inserted = try await db.insert(into: "outbound_messages")
             .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url",
-                     "recipient")
+                     "recipient", "delivery_key")
             .values(
                 SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
                 message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
                 SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                 message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                message.recipient.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
+                message.recipient.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                SQLBind("gridbot-" + UUID().uuidString.lowercased()))
             .ignoringConflicts(with: ["dedupe_key"])
             .returning("id").first(decodingColumn: "id", as: Int64.self)
         if let inserted { return inserted }
@@ -42,56 +43,55 @@ extension SQLStore {
         return existing
     }
 
-    /// Claims due messages (pending and due, or claimed by a sender that died and whose lease
-    /// ran out) for `lease` seconds, oldest first.
-    public func claimDueOutbound(now date: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbound] {
+    /// Claims due messages for `owner` (one running instance) until `lease` seconds from now,
+    /// oldest first: pending and due, or being sent by an instance whose lease ran out (it died
+    /// or hung). Instances take different rows (`FOR UPDATE SKIP LOCKED` on PostgreSQL).
+    public func claimDueOutbound(owner: String, now date: Date, limit: Int, lease: TimeInterval) async throws -> [ClaimedOutbound] {
         let now = Self.milliseconds(date)
-        let leaseUntil = now + Int64(lease * 1000)
+        let until = now + Int64(lease * 1000)
+        let skipLocked: SQLQueryString = database.backend == .postgres ? " FOR UPDATE SKIP LOCKED" : ""
         return try await database.withTransaction { db in
-            let rows = try await db.select()
-                .columns("id", "platform", "bot_code", "chat_id", "text", "reply_to", "attempts", "reply_url", "recipient")
-                .from("outbound_messages")
-                .where { group in
-                    group.where { pending in
-                        pending.where("state", .equal, "pending").where("not_before", .lessThanOrEqual, now)
-                    }.orWhere { abandoned in
-                        abandoned.where("state", .equal, "sending").where("lease_until", .lessThan, now)
-                    }
-                }
-                .orderBy("id").limit(limit).all()
-            var claimed: [ClaimedOutbound] = []
-            for row in rows {
-                let id = try row.decode(column: "id", as: Int64.self)
-                // Conditional on the state seen, so a concurrent claimer cannot take it too.
-                let updated = try await db.update("outbound_messages")
-                    .set("state", to: "sending").set("lease_until", to: leaseUntil)
-                    .where("id", .equal, id)
-                    .where { group in
-                        group.where("state", .equal, "pending").orWhere { abandoned in
-                            abandoned.where("state", .equal, "sending").where("lease_until", .lessThan, now)
-                        }
-                    }
-                    .returning("id").all()
-                guard !updated.isEmpty else { continue }
+            let rows = try await db.raw("""
+                UPDATE outbound_messages SET state = 'sending', lease_owner = \(bind: owner), lease_until = \(bind: until)
+                WHERE id IN (
+                    SELECT id FROM outbound_messages
+                    WHERE (state = 'pending' AND not_before <= \(bind: now)) OR (state = 'sending' AND lease_until < \(bind: now))
+                    ORDER BY id LIMIT \(bind: limit)\(skipLocked))
+                RETURNING id, platform, bot_code, chat_id, text, reply_to, attempts, reply_url, recipient, delivery_key
+                """).all()
+            return try rows.map { row in
                 let platformText = try row.decode(column: "platform", as: String.self)
                 guard let platform = ChatPlatform(rawValue: platformText) else { throw StoreError.corrupt("outbound_messages.platform '\(platformText)'") }
-                claimed.append(ClaimedOutbound(
-                    id: id,
-                    message: OutboundMessage(
-                        platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
-                        text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"),
-                        replyURL: try row.decode(column: "reply_url"), recipient: try row.decode(column: "recipient")),
-                    attempts: try row.decode(column: "attempts")))
-            }
-            return claimed
+                let id = try row.decode(column: "id", as: Int64.self)
+                var message = OutboundMessage(
+                    platform: platform, botCode: try row.decode(column: "bot_code"), chatID: try row.decode(column: "chat_id"),
+                    text: try row.decode(column: "text"), replyTo: try row.decode(column: "reply_to"),
+                    replyURL: try row.decode(column: "reply_url"), recipient: try row.decode(column: "recipient"))
+                message.deliveryKey = try row.decode(column: "delivery_key", as: String?.self) ?? "gridbot-legacy-\(id)"
+                return ClaimedOutbound(id: id, message: message, attempts: try row.decode(column: "attempts"))
+            }.sorted { $0.id < $1.id }
         }
     }
 
-    /// Records what happened to a claimed message.
+    /// Extends `owner`'s lease on a claimed message just before it is sent; false when the
+    /// message is no longer this owner's to send (another instance took it over after the lease
+    /// ran out), and then it must not be sent.
+    public func renewOutboundLease(id: Int64, owner: String, now date: Date, lease: TimeInterval) async throws -> Bool {
+        let until = Self.milliseconds(date) + Int64(lease * 1000)
+        return try await database.withTransaction { db in
+            try await db.update("outbound_messages").set("lease_until", to: until)
+                .where("id", .equal, id).where("state", .equal, "sending").where("lease_owner", .equal, owner)
+                .returning("id").all().isEmpty == false
+        }
+    }
+
+    /// Records what happened to a message `owner` claimed; nothing when another instance has
+    /// taken it over since.
     /// `platformMessageID` is the platform's id of a sent message, where it gave one.
-    public func recordDelivery(id: Int64, _ delivery: OutboundDelivery, error: String?, platformMessageID: String? = nil) async throws {
+    public func recordDelivery(id: Int64, owner: String, _ delivery: OutboundDelivery, error: String?, platformMessageID: String? = nil) async throws {
         try await database.withTransaction { db in
-            let update = db.update("outbound_messages").where("id", .equal, id).set("lease_until", to: SQLLiteral.null)
+            let update = db.update("outbound_messages").where("id", .equal, id).where("lease_owner", .equal, owner)
+                .set("lease_until", to: SQLLiteral.null)
             if let platformMessageID { update.set("platform_message_id", to: platformMessageID) }
             switch delivery {
             case .pending(let attempts, let notBefore):

@@ -15,7 +15,15 @@ public final class OutboundSender: Service, Sendable {
     let now: @Sendable () -> Date
     let rateLimit: RateLimit
     let pollInterval: Duration
+    /// This instance's name on the leases it takes.
+    let owner = "sender-" + UUID().uuidString
     private let loop = WorkLoop()
+
+    /// How long a claimed message stays this instance's without a word from it. Each send
+    /// renews it first, and a send gives up well within it (`HTTPChatSender.timeout`), so a
+    /// message is never sent by two instances; a message whose sender died is picked up again
+    /// this long after.
+    static let lease: TimeInterval = 20
 
     public init(
         store: SQLStore, sender: any ChatSender, logger: Logger, now: @escaping @Sendable () -> Date,
@@ -42,8 +50,8 @@ public final class OutboundSender: Service, Sendable {
 
     /// Sends every message that is due now; returns how many were delivered.
     @discardableResult
-    public func deliverDue(limit: Int = 50) async throws -> Int {
-        let claimed = try await store.claimDueOutbound(now: now(), limit: limit, lease: 60)
+    public func deliverDue(limit: Int = 16) async throws -> Int {
+        let claimed = try await store.claimDueOutbound(owner: owner, now: now(), limit: limit, lease: Self.lease)
         var delivered = 0
         for item in claimed {
             if try await deliver(item) { delivered += 1 }
@@ -58,11 +66,17 @@ public final class OutboundSender: Service, Sendable {
         let recent = try await store.sendTimes(botCode: item.message.botCode, chatID: item.message.chatID, since: moment.addingTimeInterval(-rateLimit.window))
         let allowed = rateLimit.nextAllowed(after: recent.map(\.timeIntervalSince1970), now: seconds)
         if allowed > seconds {
-            try await store.recordDelivery(id: item.id, state.throttled(at: seconds, seconds: allowed - seconds), error: nil)
+            try await store.recordDelivery(id: item.id, owner: owner, state.throttled(at: seconds, seconds: allowed - seconds), error: nil)
             return false
         }
         guard let bot = try await store.bot(code: item.message.botCode) else {
-            try await store.recordDelivery(id: item.id, .dead(reason: "bot '\(item.message.botCode)' no longer exists"), error: nil)
+            try await store.recordDelivery(id: item.id, owner: owner, .dead(reason: "bot '\(item.message.botCode)' no longer exists"), error: nil)
+            return false
+        }
+        // The batch was claimed a while ago: send only while the message is still this
+        // instance's, and keep it so for the length of the send.
+        guard try await store.renewOutboundLease(id: item.id, owner: owner, now: now(), lease: Self.lease) else {
+            logger.notice("outbound message taken over by another instance; not sent here", metadata: ["outbound.id": "\(item.id)"])
             return false
         }
         let failure: SendFailure?
@@ -74,7 +88,7 @@ public final class OutboundSender: Service, Sendable {
             failure = error
         }
         guard let error = failure else {
-            try await store.recordDelivery(id: item.id, state.succeeded(at: now().timeIntervalSince1970), error: nil, platformMessageID: platformID)
+            try await store.recordDelivery(id: item.id, owner: owner, state.succeeded(at: now().timeIntervalSince1970), error: nil, platformMessageID: platformID)
             return true
         }
         let next: OutboundDelivery
@@ -86,7 +100,7 @@ public final class OutboundSender: Service, Sendable {
         logger.notice("outbound message not delivered", metadata: [
             "outbound.id": "\(item.id)", "chat.platform": "\(item.message.platform.rawValue)", "reason": "\(error.reason)",
         ])
-        try await store.recordDelivery(id: item.id, next, error: error.reason)
+        try await store.recordDelivery(id: item.id, owner: owner, next, error: error.reason)
         return false
     }
 }
