@@ -22,6 +22,13 @@ final class GroupCommit: Sendable {
         let fail: @Sendable (any Error) -> Void
         /// How many times this work was put back for a transient conflict.
         var retries = 0
+
+        /// The same work, counted as tried once more.
+        var retried: Work {
+            var next = self
+            next.retries += 1
+            return next
+        }
     }
 
     /// Runs one batch on one connection; returns the work to run again (transient conflicts).
@@ -107,11 +114,7 @@ struct BatchTransaction: Sendable {
             if Self.isTransient(error), let retries = batch.map(\.retries).max(), retries < 5 {
                 logger.debug("database busy; retrying a batch", metadata: ["items": "\(batch.count)"])
                 try? await Task.sleep(for: .milliseconds(10 * (1 << (retries + 1))))
-                return batch.map { work in
-                    var again = work
-                    again.retries += 1
-                    return again
-                }
+                return batch.map(\.retried)
             }
             for work in batch { work.fail(error) }
             return []
@@ -144,9 +147,7 @@ struct BatchTransaction: Sendable {
                     try await db.raw("ROLLBACK TO SAVEPOINT item").run()
                     try await db.raw("RELEASE SAVEPOINT item").run()
                     if Self.isTransient(error), work.retries < 5 {
-                        var again = work
-                        again.retries += 1
-                        outcome.retry.append(again)
+                        outcome.retry.append(work.retried)
                     } else {
                         outcome.failed.append((work, error))
                     }

@@ -37,10 +37,7 @@ struct BenchClusterCommand: AsyncParsableCommand {
         for count in counts {
             let bench = try await BenchDatabase.make(database, label: "cluster", logger: logger)
             guard case .postgres(let url) = bench.location else { continue }
-            var configuration = AppConfiguration()
-            configuration.database = bench.location
-            configuration.lightPasswordHashing = true
-            let services = try await prepareServices(configuration, logger: logger)
+            let services = try await bench.services(logger: logger)
             try await BenchMessages.store(messages, into: services.store, runID: String(UUID().uuidString.prefix(8)))
             let children = try (0..<count).map { _ in try Self.spawn(executable, database: url) }
             defer { for child in children where child.isRunning { child.terminate() } }

@@ -35,11 +35,7 @@ struct BenchIntakeCommand: AsyncParsableCommand {
         let bench = try await BenchDatabase.make(database, label: "intake", logger: logger)
         defer { bench.cleanUp() }
 
-        var configuration = AppConfiguration()
-        configuration.port = 0
-        configuration.database = bench.location
-        configuration.lightPasswordHashing = true
-        let services = try await prepareServices(configuration, logger: logger)
+        let services = try await bench.services(logger: logger)
         guard let bot = try await services.store.bot(code: "demo"), let secret = bot.settings["secret"] else {
             throw ValidationError("the demo seed has no generic bot 'demo'")
         }

@@ -23,11 +23,7 @@ struct BenchProcessCommand: AsyncParsableCommand {
         let logger = bootstrapLogging(level: .warning)
         let bench = try await BenchDatabase.make(database, label: "process", logger: logger)
         defer { bench.cleanUp() }
-        var configuration = AppConfiguration()
-        configuration.port = 0
-        configuration.database = bench.location
-        configuration.lightPasswordHashing = true
-        let services = try await prepareServices(configuration, logger: logger)
+        let services = try await bench.services(logger: logger)
         let storeStarted = ContinuousClock.now
         try await BenchMessages.store(messages, into: services.store, runID: String(UUID().uuidString.prefix(8)))
         let storeSeconds = (ContinuousClock.now - storeStarted).seconds
@@ -108,6 +104,15 @@ struct BenchDatabase: Sendable {
         try await admin.shutdown()
         components.path = "/" + name
         return BenchDatabase(location: .postgres(url: components.string ?? url), server: (url, name))
+    }
+
+    /// The service on this database, migrated and with the demo community, on any free port.
+    func services(logger: Logger) async throws -> GridBotServices {
+        var configuration = AppConfiguration()
+        configuration.port = 0
+        configuration.database = location
+        configuration.lightPasswordHashing = true
+        return try await prepareServices(configuration, logger: logger)
     }
 
     /// Drops the PostgreSQL database the bench made; the pool on it must be shut down first.
