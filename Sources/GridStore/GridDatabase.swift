@@ -69,6 +69,8 @@ public final class GridDatabase: Sendable {
     private let pool: any ConnectionPool
     /// Gathers concurrent write transactions into batches with one commit each.
     private let commits: GroupCommit
+    /// The community directory as last read, with the revision it was read at.
+    let directoryCache = DirectoryCache()
     let logger: Logger
 
     private init(backend: DatabaseBackend, pool: any ConnectionPool, writer: (any ConnectionPool)? = nil, logger: Logger) {
@@ -136,14 +138,21 @@ public final class GridDatabase: Sendable {
     public func withTransaction<R: Sendable>(_ body: @escaping @Sendable (any SQLDatabase) async throws -> R) async throws -> R {
         guard !GroupCommitContext.insideBatch else { throw NestedTransaction() }
         let commits = self.commits
+        let background = GroupCommitContext.background
         return try await withCheckedThrowingContinuation { continuation in
             commits.submit(GroupCommit.Work(
                 run: { db in
                     let value = try await body(db)
                     return { continuation.resume(returning: value) }
                 },
-                fail: { continuation.resume(throwing: $0) }))
+                fail: { continuation.resume(throwing: $0) },
+                background: background))
         }
+    }
+
+    /// Runs `work` as background work: its transactions wait for requests' in each batch.
+    public static func inBackground<R>(_ work: () async throws -> R) async rethrows -> R {
+        try await GroupCommitContext.$background.withValue(true, operation: work)
     }
 
     /// Checks that the database answers.

@@ -140,6 +140,7 @@ public struct Migrator: Sendable {
             try await db.raw("CREATE INDEX inbound_messages_pending ON inbound_messages (id) WHERE processed_at IS NULL").run()
             try await db.raw("CREATE INDEX inbound_messages_pending_chat ON inbound_messages (bot_code, chat_id) WHERE processed_at IS NULL").run()
         }),
+        Migration(version: 18, name: "directory_revision", apply: DirectoryRevisionSchema.create),
     ]
 
     let database: GridDatabase
@@ -619,5 +620,47 @@ enum AccountSchema {
             .column("created_at", type: .bigint, .notNull)
             .column("revoked_at", type: .bigint)
             .run()
+    }
+}
+
+/// A counter that every change to the community's structure bumps, by trigger, so that each
+/// instance can keep the directory in memory and read it again only when it changed, whoever
+/// changed it (the console, a seed load, another instance, an operator with psql).
+enum DirectoryRevisionSchema {
+    /// The tables ``SQLStore/directory()`` reads.
+    static let tables = ["grids", "buildings", "departments", "people", "person_identities", "chat_groups", "bots", "routing_rules"]
+
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "directory_revision")
+            .column("id", type: .bigint, .primaryKey(autoIncrement: false))
+            .column("revision", type: .bigint, .notNull)
+            .run()
+        try await db.raw("INSERT INTO directory_revision (id, revision) VALUES (1, 1)").run()
+        switch backend {
+        case .postgres:
+            try await db.raw("""
+                CREATE FUNCTION gridbot_directory_changed() RETURNS trigger AS $$
+                BEGIN
+                    UPDATE directory_revision SET revision = revision + 1 WHERE id = 1;
+                    RETURN NULL;
+                END
+                $$ LANGUAGE plpgsql
+                """).run()
+            for table in tables {
+                try await db.raw("""
+                    CREATE TRIGGER \(unsafeRaw: table)_directory_changed AFTER INSERT OR UPDATE OR DELETE ON \(unsafeRaw: table)
+                    FOR EACH STATEMENT EXECUTE FUNCTION gridbot_directory_changed()
+                    """).run()
+            }
+        case .sqlite:
+            for table in tables {
+                for event in ["INSERT", "UPDATE", "DELETE"] {
+                    try await db.raw("""
+                        CREATE TRIGGER \(unsafeRaw: table)_directory_\(unsafeRaw: event.lowercased()) AFTER \(unsafeRaw: event) ON \(unsafeRaw: table)
+                        BEGIN UPDATE directory_revision SET revision = revision + 1 WHERE id = 1; END
+                        """).run()
+                }
+            }
+        }
     }
 }

@@ -74,7 +74,7 @@ struct CorrectionsExportCommand: AsyncParsableCommand {
     static func labelled(_ services: GridBotServices) async throws -> [LabelledMessage] {
         let directory = try await services.store.directory()
         return try await services.store.correctedMessages().map { message in
-            let group = directory.chatGroups.first { $0.botCode == message.botCode && $0.chatID == message.chatID }
+            let group = directory.chatGroup(botCode: message.botCode, chatID: message.chatID)
             return LabelledMessage(
                 id: "c-\(message.messageID)", text: PersonalData.mask(message.text),
                 groupBuilding: group?.kind == .building ? group?.buildingCode : nil, intent: message.intent,

@@ -24,6 +24,11 @@ public struct CommunityDirectory: Sendable {
         self.routing = routing
     }
 
+    /// The chat group with this platform chat id under a bot.
+    public func chatGroup(botCode: String, chatID: String) -> ChatGroup? {
+        chatGroups.first { $0.botCode == botCode && $0.chatID == chatID }
+    }
+
     /// The community grid at the top: where reports with no building go (兜底).
     public var root: String? {
         grids.values.filter { $0.parentCode == nil }.map(\.code).min()

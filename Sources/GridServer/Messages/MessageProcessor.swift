@@ -72,11 +72,18 @@ public final class MessageProcessor: Service, Sendable {
     /// work loop logs it and tries again.
     @discardableResult
     public func processPending(batchSize: Int = 256) async throws -> Int {
+        try await GridDatabase.inBackground { try await processBatches(of: batchSize) }
+    }
+
+    private func processBatches(of batchSize: Int) async throws -> Int {
         var finished = 0
         while true {
             let batch = try await store.claimUnprocessed(owner: owner, now: now(), lease: Self.lease, limit: batchSize)
             if batch.isEmpty { return finished }
-            let (done, failure) = await processByChat(batch)
+            // One read of the community for the round (it is cached, and read again only when
+            // it changed); every message of the batch is routed by it.
+            let directory = try await store.directory()
+            let (done, failure) = await processByChat(batch, directory: directory)
             finished += done
             if let failure { throw failure }
             if batch.count < batchSize { return finished }
@@ -88,7 +95,7 @@ public final class MessageProcessor: Service, Sendable {
     static let lease: TimeInterval = 30
 
     /// Processes a batch, up to `parallelChats` chats at once, each chat in order.
-    private func processByChat(_ batch: [StoredInboundMessage]) async -> (finished: Int, failure: (any Error)?) {
+    private func processByChat(_ batch: [StoredInboundMessage], directory: CommunityDirectory) async -> (finished: Int, failure: (any Error)?) {
         var chats: [[StoredInboundMessage]] = []
         var lanes: [String: Int] = [:]
         for stored in batch {
@@ -104,7 +111,7 @@ public final class MessageProcessor: Service, Sendable {
             var next = 0
             while next < min(chats.count, parallelChats) {
                 let chat = chats[next]
-                group.addTask { await self.processInOrder(chat) }
+                group.addTask { await self.processInOrder(chat, directory: directory) }
                 next += 1
             }
             var finished = 0
@@ -114,7 +121,7 @@ public final class MessageProcessor: Service, Sendable {
                 if failure == nil { failure = error }
                 if next < chats.count {
                     let chat = chats[next]
-                    group.addTask { await self.processInOrder(chat) }
+                    group.addTask { await self.processInOrder(chat, directory: directory) }
                     next += 1
                 }
             }
@@ -123,11 +130,12 @@ public final class MessageProcessor: Service, Sendable {
     }
 
     /// One chat's messages, in order; stops at the first that fails.
-    private func processInOrder(_ messages: [StoredInboundMessage]) async -> (Int, (any Error)?) {
+    private func processInOrder(_ messages: [StoredInboundMessage], directory: CommunityDirectory) async -> (Int, (any Error)?) {
         var finished = 0
+        var directory = directory
         for stored in messages {
             do {
-                if try await process(stored) { finished += 1 }
+                if try await process(stored, directory: &directory) { finished += 1 }
             } catch {
                 logger.error("processing a message failed; its chat waits for the next round", metadata: [
                     "message.id": "\(stored.id)", "error": "\(error)",
@@ -139,18 +147,22 @@ public final class MessageProcessor: Service, Sendable {
     }
 
     /// Handles one message and records its outcome; false when another worker got there first.
-    func process(_ stored: StoredInboundMessage) async throws -> Bool {
+    ///
+    /// A command may change the community (binding a chat, say), so after one the directory is
+    /// read again for the messages after it.
+    func process(_ stored: StoredInboundMessage, directory: inout CommunityDirectory) async throws -> Bool {
         let moment = now()
         switch try await commands.handle(stored, now: moment) {
         case .handled:
             onReplyQueued()
+            directory = try await store.directory()
             return true
         case .alreadyProcessed:
             return false
         case .notACommand:
             break
         }
-        let group = try await store.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
+        let group = directory.chatGroup(botCode: stored.message.botCode, chatID: stored.message.chatID)
         let sender = try await store.person(platform: stored.message.platform, userID: stored.message.senderID)
         let staffChat = group?.kind == .gridStaff || group?.kind == .department
         if staffChat || sender?.role.isStaff == true {
@@ -168,7 +180,7 @@ public final class MessageProcessor: Service, Sendable {
             // A possible report is kept for staff to decide; questions, notices, chat and spam
             // are recorded as such and left alone.
             if parse.needsTriage, parse.intent != .spam, sender?.role.isStaff != true {
-                guard try await triage.keep(stored, parse: parse, group: group, now: moment) else { return false }
+                guard try await triage.keep(stored, parse: parse, group: group, directory: directory, now: moment) else { return false }
                 onReplyQueued()
                 return true
             }
@@ -181,7 +193,7 @@ public final class MessageProcessor: Service, Sendable {
             return try await finish(stored, as: parse.intent, reply: nil, now: moment)
         }
         let report = NewReport(category: category, urgency: urgency, location: parse.location, confidence: parse.confidence, needsTriage: parse.needsTriage)
-        guard try await intake.record(stored, report: report, sender: sender, now: moment) != nil else { return false }
+        guard try await intake.record(stored, report: report, sender: sender, directory: directory, now: moment) != nil else { return false }
         onReplyQueued()
         return true
     }

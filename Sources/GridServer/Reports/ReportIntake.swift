@@ -59,10 +59,10 @@ public struct ReportIntake: Sendable {
         try await record(stored, report: report, answering: answering, promotion: promotion, context: try await context(for: stored, now: now))
     }
 
-    /// Records a report from a group message whose sender the processor has read already.
-    func record(_ stored: StoredInboundMessage, report: NewReport, sender: Person?, now: Date) async throws -> Int64? {
+    /// Records a report from a group message whose sender and community the processor has read already.
+    func record(_ stored: StoredInboundMessage, report: NewReport, sender: Person?, directory: CommunityDirectory, now: Date) async throws -> Int64? {
         try await record(stored, report: report, answering: true, promotion: nil,
-                         context: Context(directory: try await store.directory(), sender: sender, now: now))
+                         context: Context(directory: directory, sender: sender, now: now))
     }
 
     private func record(_ stored: StoredInboundMessage, report: NewReport, answering: Bool, promotion: Promotion?, context: Context) async throws -> Int64? {
@@ -96,7 +96,7 @@ public struct ReportIntake: Sendable {
         if promotion != nil, let existing = try await tx.reportID(forMessage: stored.id) {
             throw CommandRefusal(existing, replies.line(.intakeAlreadyReport, ["id": existing]))
         }
-        let group = directory.chatGroups.first { $0.botCode == message.botCode && $0.chatID == message.chatID }
+        let group = directory.chatGroup(botCode: message.botCode, chatID: message.chatID)
         let route = directory.route(for: report.location, group: group, category: report.category)
         let reporter = Reporter(
             platform: message.platform, userID: message.senderID, name: message.senderName, botCode: message.botCode,
@@ -105,8 +105,8 @@ public struct ReportIntake: Sendable {
 
         if let existingID = try await tx.openDuplicate(of: report, since: now.addingTimeInterval(-dispatcher.settings.duplicateWindow)),
            let existing = try await tx.workOrder(id: existingID) {
-            let id = try await tx.insertReport(from: stored, report, status: .merged, at: now)
-            guard var order = try await tx.workOrder(id: id) else { throw StoreError.corrupt("report \(id) vanished") }
+            var order = try await tx.insertReport(from: stored, report, status: .merged, at: now)
+            let id = order.id
             order.mergedInto = existingID
             order.assigneeGrid = existing.assigneeGrid
             order.departmentCode = existing.departmentCode
@@ -135,13 +135,13 @@ public struct ReportIntake: Sendable {
             return id
         }
 
-        let id = try await tx.insertReport(from: stored, report, status: .received, at: now)
+        var order = try await tx.insertReport(from: stored, report, status: .received, at: now)
+        let id = order.id
         var joined = reporter
         joined.originReportID = id
         if answering { try await tx.addReporter(joined, to: id, at: now) }
         try await tx.append(ReportEvent(reportID: id, at: now, actorCode: who.code, actorName: who.name, actorRole: who.role, action: "received",
                                         toStatus: .received, note: message.text))
-        guard var order = try await tx.workOrder(id: id) else { throw StoreError.corrupt("report \(id) vanished") }
         order.state = try ReportLifecycle.apply(.assign(to: route.grid), to: order.state, by: .system).state
         try await dispatcher.dispatch(&order, from: .received, to: route, by: .system, action: "assign", note: nil, directory: directory, tx: tx, keys: &keys, now: now)
         let due = dispatcher.deadlines(for: order.urgency, from: now)

@@ -27,8 +27,7 @@ public struct TriageDesk: Sendable {
 
     /// Finishes a non-report the parser marked for triage: keeps it with its guess and, when a
     /// report is likely, tells the grid's staff. False when another worker processed it first.
-    func keep(_ stored: StoredInboundMessage, parse: MessageParse, group: ChatGroup?, now: Date) async throws -> Bool {
-        let directory = try await store.directory()
+    func keep(_ stored: StoredInboundMessage, parse: MessageParse, group: ChatGroup?, directory: CommunityDirectory, now: Date) async throws -> Bool {
         var candidate = self.candidate(for: stored, parse: parse, group: group, directory: directory, now: now)
         let chance = parse.model?.probability(of: .report) ?? 0
         var notes: [OutboundMessage] = []
