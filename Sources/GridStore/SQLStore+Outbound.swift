@@ -22,24 +22,35 @@ extension SQLStore {
 
     /// Queues a message on a connection inside the caller's transaction.
     @discardableResult
-    static func insertOutbound(_ message: OutboundMessage, dedupeKey: String?, at date: Date, on db: any SQLDatabase) async throws -> Int64 {
+    ///
+    /// `reportID` and `triageMessageID` file it under the report or triage candidate it is about.
+    static func insertOutbound(
+        _ message: OutboundMessage, dedupeKey: String?, reportID: Int64? = nil, triageMessageID: Int64? = nil, at date: Date, on db: any SQLDatabase
+    ) async throws -> Int64 {
         let now = milliseconds(date)
         let inserted = try await db.insert(into: "outbound_messages")
             .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url",
-                     "recipient", "delivery_key")
+                     "recipient", "delivery_key", "report_id", "triage_message_id")
             .values(
                 SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
                 message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
                 SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                 message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
                 message.recipient.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                SQLBind("gridbot-" + UUID().uuidString.lowercased()))
+                SQLBind("gridbot-" + UUID().uuidString.lowercased()),
+                reportID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
+                triageMessageID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
             .ignoringConflicts(with: ["dedupe_key"])
             .returning("id").first(decodingColumn: "id", as: Int64.self)
         if let inserted { return inserted }
         guard let dedupeKey, let existing = try await db.select().column("id").from("outbound_messages")
             .where("dedupe_key", .equal, dedupeKey).first(decodingColumn: "id", as: Int64.self)
         else { throw StoreError.corrupt("an outbound message conflicted but cannot be found") }
+        // Queued before under the same key: it is filed where this one says.
+        if let reportID { try await db.update("outbound_messages").set("report_id", to: reportID).where("id", .equal, existing).run() }
+        if let triageMessageID {
+            try await db.update("outbound_messages").set("triage_message_id", to: triageMessageID).where("id", .equal, existing).run()
+        }
         return existing
     }
 

@@ -115,8 +115,7 @@ extension WorkOrderTransaction {
 
     /// Queues a note about a candidate to a staff chat; a reply to it finds the candidate.
     public func enqueue(_ message: OutboundMessage, dedupeKey: String, triageMessageID: Int64, at date: Date) async throws {
-        let id = try await SQLStore.insertOutbound(message, dedupeKey: dedupeKey, at: date, on: db)
-        try await db.update("outbound_messages").set("triage_message_id", to: triageMessageID).where("id", .equal, id).run()
+        try await SQLStore.insertOutbound(message, dedupeKey: dedupeKey, triageMessageID: triageMessageID, at: date, on: db)
     }
 
     static func triageCandidate(_ row: any SQLRow) throws -> TriageCandidate {

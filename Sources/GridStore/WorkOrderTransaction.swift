@@ -25,9 +25,9 @@ public struct WorkOrderTransaction: Sendable {
     public static func replyKey(_ stored: StoredInboundMessage) -> String { "m\(stored.id):0" }
 
     /// Records a new report from a stored message and returns its number.
-    public func insertReport(from stored: StoredInboundMessage, _ report: NewReport, status: ReportStatus, at date: Date) async throws -> Int64 {
+    public func insertReport(from stored: StoredInboundMessage, _ report: NewReport, status: ReportStatus, at date: Date) async throws -> WorkOrder {
         let message = stored.message
-        guard let id = try await db.insert(into: "reports")
+        guard let row = try await db.insert(into: "reports")
             .columns("message_id", "group_code", "building", "unit", "room", "category", "urgency", "confidence_percent",
                      "needs_triage", "status", "text", "reporter_platform", "reporter_id", "created_at", "updated_at")
             .values(
@@ -35,9 +35,9 @@ public struct WorkOrderTransaction: Sendable {
                 Self.optional(report.location.room), SQLBind(report.category.rawValue), SQLBind(report.urgency.rawValue),
                 SQLBind(Int((report.confidence * 100).rounded())), SQLBind(report.needsTriage ? 1 : 0), SQLBind(status.rawValue),
                 SQLBind(message.text), SQLBind(message.platform.rawValue), SQLBind(message.senderID), SQLBind(Self.ms(date)), SQLBind(Self.ms(date)))
-            .returning("id").first(decodingColumn: "id", as: Int64.self)
-        else { throw StoreError.corrupt("inserting a report returned no id") }
-        return id
+            .returning(Self.reportColumns.map { SQLColumn($0) as any SQLExpression }).first()
+        else { throw StoreError.corrupt("inserting a report returned no row") }
+        return try Self.workOrder(row)
     }
 
     static let reportColumns = [
@@ -206,10 +206,7 @@ public struct WorkOrderTransaction: Sendable {
     /// Queues a message; a repeated dedupe key queues nothing. `reportID` marks report cards, so
     /// replies to them find the report.
     public func enqueue(_ message: OutboundMessage, dedupeKey: String, reportID: Int64? = nil, at date: Date) async throws {
-        let id = try await SQLStore.insertOutbound(message, dedupeKey: dedupeKey, at: date, on: db)
-        if let reportID {
-            try await db.update("outbound_messages").set("report_id", to: reportID).where("id", .equal, id).run()
-        }
+        try await SQLStore.insertOutbound(message, dedupeKey: dedupeKey, reportID: reportID, at: date, on: db)
     }
 
     // MARK: Deadline stages
