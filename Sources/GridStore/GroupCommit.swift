@@ -13,6 +13,11 @@ import SQLiteNIO
 /// alone; its neighbours go on. Every caller is answered only after the batch's commit has
 /// returned, so "done" still means durable. A batch is whatever is waiting when a lane becomes
 /// free: an idle server commits the first item at once, with no added wait.
+///
+/// Someone waits on a request's transaction (a webhook's store, a counter's redemption), while
+/// background work (processing, sending, deadlines) only has to keep up. So requests go first
+/// into every batch, and a batch stops taking more work once it has run for
+/// ``BatchTransaction/budget``: a webhook never waits behind a long batch of processing.
 final class GroupCommit: Sendable {
     /// One caller's transaction body, with what to do once its fate is known.
     struct Work: Sendable {
@@ -20,6 +25,8 @@ final class GroupCommit: Sendable {
         let run: @Sendable (any SQLDatabase) async throws -> @Sendable () -> Void
         /// Answers the caller with an error.
         let fail: @Sendable (any Error) -> Void
+        /// Background work, which requests go before.
+        var background = false
         /// How many times this work was put back for a transient conflict.
         var retries = 0
 
@@ -35,14 +42,40 @@ final class GroupCommit: Sendable {
     typealias Executor = @Sendable ([Work]) async -> [Work]
 
     private struct Queue: Sendable {
-        var pending: [Work] = []
+        /// Requests' work, then background work, each oldest first.
+        var requests: [Work] = []
+        var background: [Work] = []
         var running = 0
+
+        var isEmpty: Bool { requests.isEmpty && background.isEmpty }
+
+        mutating func append(_ work: Work) {
+            if work.background { background.append(work) } else { requests.append(work) }
+        }
+
+        /// Puts work back at the front, in the order given.
+        mutating func putBack(_ work: [Work]) {
+            requests.insert(contentsOf: work.filter { !$0.background }, at: 0)
+            background.insert(contentsOf: work.filter(\.background), at: 0)
+        }
+
+        /// Up to `limit` items, requests first.
+        mutating func take(_ limit: Int) -> [Work] {
+            var batch = Array(requests.prefix(limit))
+            requests.removeFirst(batch.count)
+            let more = background.prefix(limit - batch.count)
+            batch += more
+            background.removeFirst(more.count)
+            return batch
+        }
     }
 
     private let lanes: Int
     private let maxBatch: Int
     private let execute: Executor
     private let queue = Mutex(Queue())
+    /// A thread per lane, so a lane's synchronous work and disk waits keep off Swift's shared pool.
+    private let threads: [LaneThread]
 
     /// `lanes` batches may run at once (one on SQLite, which has one writer); a batch holds at
     /// most `maxBatch` items.
@@ -50,17 +83,20 @@ final class GroupCommit: Sendable {
         self.lanes = max(1, lanes)
         self.maxBatch = max(1, maxBatch)
         self.execute = execute
+        self.threads = (0..<self.lanes).map { LaneThread(name: "gridbot-commit-\($0)") }
     }
 
     /// Queues work; a free lane starts on it at once.
     func submit(_ work: Work) {
-        let startLane = queue.withLock { queue in
-            queue.pending.append(work)
-            guard queue.running < lanes else { return false }
+        let lane = queue.withLock { queue -> Int? in
+            queue.append(work)
+            guard queue.running < lanes else { return nil }
             queue.running += 1
-            return true
+            return queue.running - 1
         }
-        if startLane { Task { await drain() } }
+        // Lanes that start and stop out of order may share a thread now and then; that only
+        // costs a little parallelism.
+        if let lane { Task(executorPreference: threads[lane]) { await self.drain() } }
     }
 
     /// One lane: runs batches of what is waiting until nothing is. What arrives while a batch
@@ -68,17 +104,15 @@ final class GroupCommit: Sendable {
     private func drain() async {
         while true {
             let batch = queue.withLock { queue -> [Work] in
-                guard !queue.pending.isEmpty else {
+                guard !queue.isEmpty else {
                     queue.running -= 1
                     return []
                 }
-                let batch = Array(queue.pending.prefix(maxBatch))
-                queue.pending.removeFirst(batch.count)
-                return batch
+                return queue.take(maxBatch)
             }
             if batch.isEmpty { return }
             let again = await execute(batch)
-            if !again.isEmpty { queue.withLock { $0.pending.insert(contentsOf: again, at: 0) } }
+            if !again.isEmpty { queue.withLock { $0.putBack(again) } }
         }
     }
 }
@@ -87,6 +121,8 @@ final class GroupCommit: Sendable {
 /// from there would wait for the batch it is part of.
 enum GroupCommitContext {
     @TaskLocal static var insideBatch = false
+    /// Whether the current task is background work, whose transactions go after requests'.
+    @TaskLocal static var background = false
 }
 
 /// A transaction begun inside another one's body: a programming error, refused rather than
@@ -102,8 +138,13 @@ struct BatchTransaction: Sendable {
     /// `BEGIN IMMEDIATE` on SQLite, `BEGIN` on PostgreSQL.
     let begin: String
 
+    /// How long a batch takes more work for: past this, what is left of it waits for the next
+    /// batch, so that a request arriving now waits for at most about this long plus a commit.
+    static let budget: Duration = .milliseconds(5)
+
     /// Runs one batch: BEGIN, each item in a savepoint (none for a batch of one), COMMIT; then
-    /// answers each caller. Returns the items that met a transient conflict and should run again.
+    /// answers each caller. Returns the items to run again: those that met a transient conflict,
+    /// and those the batch had no time left for.
     func run(_ batch: [GroupCommit.Work]) async -> [GroupCommit.Work] {
         let outcome: Outcome
         do {
@@ -134,9 +175,15 @@ struct BatchTransaction: Sendable {
     private func commit(_ batch: [GroupCommit.Work], on db: any SQLDatabase) async throws -> Outcome {
         var outcome = Outcome()
         let alone = batch.count == 1
+        let started = ContinuousClock.now
         try await db.raw(SQLQueryString(begin)).run()
         do {
-            for work in batch {
+            for (index, work) in batch.enumerated() {
+                if index > 0, ContinuousClock.now - started > Self.budget {
+                    // Not run at all: back to the queue as it was, not counted as a retry.
+                    outcome.retry += batch[index...]
+                    break
+                }
                 if !alone { try await db.raw("SAVEPOINT item").run() }
                 do {
                     let answer = try await GroupCommitContext.$insideBatch.withValue(true) { try await work.run(db) }

@@ -5,6 +5,7 @@ import GridStore
 import GridTestSupport
 import Logging
 import SQLKit
+import Synchronization
 import Testing
 
 /// Group commit, queue leases and start-up with several instances, on both backends.
@@ -137,4 +138,71 @@ import Testing
             try await database.shutdown()
         }
     }
+
+    @Test(arguments: TestBackend.allCases)
+    func aChangeToTheCommunityMadeAnywhereIsSeenByEveryInstanceAtItsNextRead(backend: TestBackend) async throws {
+        let location = try await backend.makeLocation()
+        let first = try await TestServices.demo(backend) { $0.database = location }
+        let second = try GridDatabase.open(location, logger: Logger(label: "test"))
+        let other = SQLStore(database: second)
+        let before = try await first.store.directory()
+        let person = try #require(before.staff.first { $0.role == .gridWorker })
+        let admin = try #require(before.staff.first { $0.role == .communityAdmin })
+        // The first instance holds the directory in memory; the second renames a grid worker
+        // through the console's path, and an operator renames a department by hand.
+        #expect(try await other.save(.person, key: person.code, fields: [("name", .text("改名后"))], by: admin, at: Date()))
+        let department = try #require(before.departments.first)
+        try await second.withConnection { db in
+            try await db.raw("UPDATE departments SET name = \(bind: "手改的部门") WHERE code = \(bind: department.code)").run()
+        }
+        let after = try await first.store.directory()
+        #expect(after.staff.first { $0.code == person.code }?.name == "改名后")
+        #expect(after.departments.first { $0.code == department.code }?.name == "手改的部门")
+        // Work that changes nothing else leaves the directory as it was.
+        _ = try await first.store.record(Self.message(1, chat: "chat-x"), groupCode: nil, receivedAt: Date())
+        #expect(try await first.store.directory().staff.map(\.name) == after.staff.map(\.name))
+        try await second.shutdown()
+        try await first.database.shutdown()
+    }
+
+    @Test func aRequestsTransactionGoesBeforeBackgroundWorkWaitingForTheLane() async throws {
+        // SQLite has one lane: hold it, queue background work and then a request, let go.
+        try await TestBackend.sqlite.withDatabase { database in
+            let order = OrderLog()
+            let release = AsyncStream<Void>.makeStream()
+            let holder = Task {
+                try await database.withTransaction { _ in
+                    for await _ in release.stream { break }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+            let background = Task {
+                try await GridDatabase.inBackground {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for index in 0..<20 {
+                            group.addTask { try await database.withTransaction { _ in order.append("background \(index)") } }
+                        }
+                        try await group.waitForAll()
+                    }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            let request = Task { try await database.withTransaction { _ in order.append("request") } }
+            try await Task.sleep(for: .milliseconds(100))
+            release.continuation.yield()
+            try await holder.value
+            try await background.value
+            try await request.value
+            let ran = order.entries
+            #expect(ran.count == 21)
+            #expect(ran.first == "request", "the request waited for no background work: \(ran.prefix(3))")
+        }
+    }
+}
+
+/// What ran, in order, from any task.
+final class OrderLog: Sendable {
+    private let log = Mutex<[String]>([])
+    func append(_ entry: String) { log.withLock { $0.append(entry) } }
+    var entries: [String] { log.withLock { $0 } }
 }

@@ -1,3 +1,4 @@
+import GridStore
 import Logging
 import ServiceLifecycle
 
@@ -32,7 +33,7 @@ struct WorkLoop: Sendable {
                 continuation.yield()
                 for await _ in wakeUps {
                     do {
-                        try await work()
+                        try await GridDatabase.inBackground(work)
                     } catch {
                         logger.error("\(what) failed; will retry", metadata: ["error": "\(error)"])
                     }
