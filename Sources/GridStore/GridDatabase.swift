@@ -82,7 +82,8 @@ public final class GridDatabase: Sendable {
         // upgrade a read lock. PostgreSQL runs a few batches at once on separate connections.
         let begin = backend == .sqlite ? "BEGIN IMMEDIATE" : "BEGIN"
         let lanes = backend == .sqlite ? 1 : 3
-        let batches = BatchTransaction(pool: writer ?? pool, logger: logger, begin: begin)
+        let batches = BatchTransaction(pool: writer ?? pool, logger: logger, begin: begin,
+                                       budget: backend == .sqlite ? .milliseconds(5) : .milliseconds(50))
         commits = GroupCommit(lanes: lanes, maxBatch: 128, execute: batches.run)
     }
 

@@ -140,7 +140,9 @@ struct BatchTransaction: Sendable {
 
     /// How long a batch takes more work for: past this, what is left of it waits for the next
     /// batch, so that a request arriving now waits for at most about this long plus a commit.
-    static let budget: Duration = .milliseconds(5)
+    /// SQLite's one lane runs a batch in a few milliseconds; PostgreSQL's statements each wait
+    /// for the server, and its other lanes take requests meanwhile.
+    let budget: Duration
 
     /// Runs one batch: BEGIN, each item in a savepoint (none for a batch of one), COMMIT; then
     /// answers each caller. Returns the items to run again: those that met a transient conflict,
@@ -179,7 +181,7 @@ struct BatchTransaction: Sendable {
         try await db.raw(SQLQueryString(begin)).run()
         do {
             for (index, work) in batch.enumerated() {
-                if index > 0, ContinuousClock.now - started > Self.budget {
+                if index > 0, ContinuousClock.now - started > budget {
                     // Not run at all: back to the queue as it was, not counted as a retry.
                     outcome.retry += batch[index...]
                     break
