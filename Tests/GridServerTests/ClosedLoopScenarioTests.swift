@@ -300,7 +300,9 @@ import Testing
                 ("worker01", "staff-g01", "退回 #1", "请写明原因"),
                 ("worker01", "staff-g01", "合并 #1", "请写明两个工单号"),
                 ("worker01", "staff-g01", "已处理 修好了", "请注明工单号"),
-                ("worker05", "staff-g05", "已处理 #1 已清理", "只有承办人可以办结处置"),
+                ("worker05", "staff-g05", "已处理 #1 已清理", "不在你负责的范围内，无法办结处置"),
+                ("worker05", "staff-g05", "核实 #1", "#1 属于第一网格"),
+                ("worker05", "staff-g05", "核实 #1", "由潘红梅"),
                 ("worker01", "staff-g01", "满意 #1", "只有反映人可以评价"),
             ]
             for item in cases {

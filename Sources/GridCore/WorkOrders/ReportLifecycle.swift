@@ -78,6 +78,24 @@ public enum ReportAction: Sendable, Equatable {
     case split
     /// The reporter's answer to the satisfaction visit (回访).
     case rate(satisfied: Bool)
+
+    /// The verb staff know the action by, for a refusal ("无法核实").
+    public var verb: String {
+        switch self {
+        case .assign: "派单"
+        case .acknowledge: "签收"
+        case .start: "开始处置"
+        case .resolve: "办结处置"
+        case .transfer: "转办"
+        case .return: "退回"
+        case .verify: "核实"
+        case .close: "办结"
+        case .reopen: "重新打开"
+        case .merge: "合并"
+        case .split: "拆分"
+        case .rate: "评价"
+        }
+    }
 }
 
 /// Why an action was refused: one line for the chat reply.

@@ -13,6 +13,7 @@ public enum ChatLine: String, CaseIterable, Sendable {
     case reportStarted = "report.started"
     case reportResolved = "report.resolved"
     case reportNeedsTarget = "report.needs_target"
+    case reportOutsideGrid = "report.outside_grid"
     case reportUnknownTarget = "report.unknown_target"
     case reportAssigned = "report.assigned"
     case reportTransferred = "report.transferred"

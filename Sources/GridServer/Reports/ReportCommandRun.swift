@@ -54,14 +54,30 @@ struct ReportCommandRun: Sendable {
     // MARK: Steps every verb takes
 
     /// Moves the report through the lifecycle, or refuses with the lifecycle's reason.
+    ///
+    /// Staff refused only because the report is another grid's (or department's) are told so,
+    /// and whose it is, rather than a rule about roles that they meet.
     mutating func apply(_ action: ReportAction, by acting: ReportActor? = nil) throws -> ReportLifecycle.Transition {
+        let acting = acting ?? actor
         do {
-            let transition = try ReportLifecycle.apply(action, to: order.state, by: acting ?? actor)
+            let transition = try ReportLifecycle.apply(action, to: order.state, by: acting)
             order.state = transition.state
             return transition
         } catch {
+            if case .notAllowed = error, acting.role.isStaff, !acting.isAssignee, !acting.supervises, let owner = owner() {
+                throw CommandRefusal(id, line(.reportOutsideGrid, ["where": owner.name, "people": owner.people, "verb": action.verb]))
+            }
             throw CommandRefusal(id, error.description)
         }
+    }
+
+    /// Whom the report belongs to now: its grid (with its department, if one handles it) and
+    /// that grid's staff.
+    private func owner() -> (name: String, people: String)? {
+        guard let gridCode = order.assigneeGrid, let grid = directory.grids[gridCode] else { return nil }
+        let people = directory.staff.filter { $0.gridCode == gridCode && $0.role.isStaff }.map(\.name)
+        let department = directory.department(code: order.departmentCode).map { "（\($0.name)承办）" } ?? ""
+        return (grid.name + department, people.joined(separator: "、"))
     }
 
     /// Saves the report and puts the step on its timeline.
