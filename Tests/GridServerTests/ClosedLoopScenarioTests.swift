@@ -107,7 +107,8 @@ import Testing
             // Department staff of the new department may act; a worker of another grid may not.
             try await loop.say(client, "worker05", in: "staff-g05", "收到 #1")
             queued = try await loop.newMessages()
-            #expect(queued.texts(in: "staff-g05").first?.contains("只有承办人可以签收") == true)
+            #expect(queued.texts(in: "staff-g05").first?.contains("#1 属于第一网格（幸福街道城管中队承办），由潘红梅负责，不在你负责的范围内，无法签收") == true,
+                    "\(queued.texts(in: "staff-g05"))")
 
             try await loop.say(client, "worker01", in: "staff-g01", "退回 #1 不属于本网格，棚子在隔壁小区")
             queued = try await loop.newMessages()
@@ -126,7 +127,7 @@ import Testing
             #expect(queued.texts(in: "staff-g05").contains { $0.contains("工单 #1") }, "the card goes to grid 5")
             try await loop.say(client, "worker01", in: "staff-g01", "收到 #1")
             queued = try await loop.newMessages()
-            #expect(queued.texts(in: "staff-g01").first?.contains("只有承办人可以签收") == true, "grid 1 no longer has it")
+            #expect(queued.texts(in: "staff-g01").first?.contains("属于第五网格") == true, "grid 1 no longer has it")
             try await loop.say(client, "worker05", in: "staff-g05", "收到 #1")
             #expect(try await loop.services.store.workOrder(id: 1)?.status == .acknowledged)
             #expect(try await loop.timeline(1) == ["received", "assign", "transfer", "return", "assign", "acknowledge"])

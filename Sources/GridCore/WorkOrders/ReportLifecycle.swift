@@ -79,6 +79,15 @@ public enum ReportAction: Sendable, Equatable {
     /// The reporter's answer to the satisfaction visit (回访).
     case rate(satisfied: Bool)
 
+    /// Whether the report's own handlers may take this step (a supervisor's steps, such as
+    /// dispatching and closing, need a grid head whoever holds the report).
+    public var isHandlers: Bool {
+        switch self {
+        case .acknowledge, .start, .resolve, .transfer, .return, .verify: true
+        case .assign, .close, .reopen, .merge, .split, .rate: false
+        }
+    }
+
     /// The verb staff know the action by, for a refusal ("无法核实").
     public var verb: String {
         switch self {

@@ -55,8 +55,8 @@ struct ReportCommandRun: Sendable {
 
     /// Moves the report through the lifecycle, or refuses with the lifecycle's reason.
     ///
-    /// Staff refused only because the report is another grid's (or department's) are told so,
-    /// and whose it is, rather than a rule about roles that they meet.
+    /// Staff refused a handler's step only because the report is another grid's (or
+    /// department's) are told so, and whose it is, rather than a rule about roles that they meet.
     mutating func apply(_ action: ReportAction, by acting: ReportActor? = nil) throws -> ReportLifecycle.Transition {
         let acting = acting ?? actor
         do {
@@ -64,7 +64,7 @@ struct ReportCommandRun: Sendable {
             order.state = transition.state
             return transition
         } catch {
-            if case .notAllowed = error, acting.role.isStaff, !acting.isAssignee, !acting.supervises, let owner = owner() {
+            if case .notAllowed = error, action.isHandlers, acting.role.isStaff, !acting.isAssignee, !acting.supervises, let owner = owner() {
                 throw CommandRefusal(id, line(.reportOutsideGrid, ["where": owner.name, "people": owner.people, "verb": action.verb]))
             }
             throw CommandRefusal(id, error.description)
