@@ -52,19 +52,16 @@ extension SQLStore {
         // A write transaction, so SQLite takes the write lock first and concurrent deliveries queue.
         return try await database.withTransaction { db in
             if let signature { try await Self.claim(signature, for: message, receivedAt: receivedAt, in: db) }
-            let inserted = try await db.insert(into: "inbound_messages")
-                .columns("platform", "bot_code", "platform_message_id", "chat_id", "group_code", "sender_id",
-                         "sender_name", "text", "quoted_message_id", "attachments", "sent_at", "received_at", "reply_url")
-                .values(
-                    SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.platformMessageID),
-                    SQLBind(message.chatID), groupCode.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                    SQLBind(message.senderID), message.senderName.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                    SQLBind(message.text), message.quotedMessageID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                    SQLBind(attachments), SQLBind(Self.milliseconds(message.sentAt)), SQLBind(Self.milliseconds(receivedAt)),
-                    message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
-                .ignoringConflicts(with: ["bot_code", "platform_message_id"])
-                .returning("id")
-                .first(decodingColumn: "id", as: Int64.self)
+            let inserted = try await db.raw("""
+                INSERT INTO inbound_messages (platform, bot_code, platform_message_id, chat_id, group_code, sender_id,
+                    sender_name, text, quoted_message_id, attachments, sent_at, received_at, reply_url)
+                VALUES (\(bind: message.platform.rawValue), \(bind: message.botCode), \(bind: message.platformMessageID),
+                    \(bind: message.chatID), \(WorkOrderTransaction.optional(groupCode)), \(bind: message.senderID),
+                    \(WorkOrderTransaction.optional(message.senderName)), \(bind: message.text), \(WorkOrderTransaction.optional(message.quotedMessageID)),
+                    \(bind: attachments), \(bind: Self.milliseconds(message.sentAt)), \(bind: Self.milliseconds(receivedAt)),
+                    \(WorkOrderTransaction.optional(message.replyURL)))
+                ON CONFLICT (bot_code, platform_message_id) DO NOTHING RETURNING id
+                """).first(decodingColumn: "id", as: Int64.self)
             if let inserted { return RecordedMessage(id: inserted, isNew: true) }
             let existing = try await db.select().column("id").from("inbound_messages")
                 .where("bot_code", .equal, message.botCode)

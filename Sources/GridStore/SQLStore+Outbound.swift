@@ -28,20 +28,16 @@ extension SQLStore {
         _ message: OutboundMessage, dedupeKey: String?, reportID: Int64? = nil, triageMessageID: Int64? = nil, at date: Date, on db: any SQLDatabase
     ) async throws -> Int64 {
         let now = milliseconds(date)
-        let inserted = try await db.insert(into: "outbound_messages")
-            .columns("platform", "bot_code", "chat_id", "text", "reply_to", "state", "attempts", "not_before", "created_at", "dedupe_key", "reply_url",
-                     "recipient", "delivery_key", "report_id", "triage_message_id")
-            .values(
-                SQLBind(message.platform.rawValue), SQLBind(message.botCode), SQLBind(message.chatID), SQLBind(message.text),
-                message.replyTo.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind("pending"), SQLBind(0),
-                SQLBind(now), SQLBind(now), dedupeKey.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                message.replyURL.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                message.recipient.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                SQLBind("gridbot-" + UUID().uuidString.lowercased()),
-                reportID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null,
-                triageMessageID.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null)
-            .ignoringConflicts(with: ["dedupe_key"])
-            .returning("id").first(decodingColumn: "id", as: Int64.self)
+        let inserted = try await db.raw("""
+            INSERT INTO outbound_messages (platform, bot_code, chat_id, text, reply_to, state, attempts, not_before, created_at, dedupe_key,
+                reply_url, recipient, delivery_key, report_id, triage_message_id)
+            VALUES (\(bind: message.platform.rawValue), \(bind: message.botCode), \(bind: message.chatID), \(bind: message.text),
+                \(WorkOrderTransaction.optional(message.replyTo)), 'pending', 0, \(bind: now), \(bind: now), \(WorkOrderTransaction.optional(dedupeKey)),
+                \(WorkOrderTransaction.optional(message.replyURL)), \(WorkOrderTransaction.optional(message.recipient)),
+                \(bind: "gridbot-" + UUID().uuidString.lowercased()), \(WorkOrderTransaction.optional(reportID)),
+                \(WorkOrderTransaction.optional(triageMessageID)))
+            ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+            """).first(decodingColumn: "id", as: Int64.self)
         if let inserted { return inserted }
         guard let dedupeKey, let existing = try await db.select().column("id").from("outbound_messages")
             .where("dedupe_key", .equal, dedupeKey).first(decodingColumn: "id", as: Int64.self)

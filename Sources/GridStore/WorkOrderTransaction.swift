@@ -14,10 +14,12 @@ public struct WorkOrderTransaction: Sendable {
     /// Marks a stored message processed, once: false when it already was (nothing else may be
     /// written then).
     public func claim(_ stored: StoredInboundMessage, intent: Intent, at date: Date) async throws -> Bool {
-        let claimed = try await db.update("inbound_messages")
-            .set("processed_at", to: Self.ms(date)).set("parsed_intent", to: intent.rawValue)
-            .where("id", .equal, stored.id).where("processed_at", .is, SQLLiteral.null)
-            .returning("id").all()
+        // The statements a message's processing runs are written out, not built: sql-kit's
+        // builders cost more to serialise than SQLite takes to run them.
+        let claimed = try await db.raw("""
+            UPDATE inbound_messages SET processed_at = \(bind: Self.ms(date)), parsed_intent = \(bind: intent.rawValue)
+            WHERE id = \(bind: stored.id) AND processed_at IS NULL RETURNING id
+            """).all()
         return !claimed.isEmpty
     }
 
@@ -27,15 +29,16 @@ public struct WorkOrderTransaction: Sendable {
     /// Records a new report from a stored message and returns its number.
     public func insertReport(from stored: StoredInboundMessage, _ report: NewReport, status: ReportStatus, at date: Date) async throws -> WorkOrder {
         let message = stored.message
-        guard let row = try await db.insert(into: "reports")
-            .columns("message_id", "group_code", "building", "unit", "room", "category", "urgency", "confidence_percent",
-                     "needs_triage", "status", "text", "reporter_platform", "reporter_id", "created_at", "updated_at")
-            .values(
-                SQLBind(stored.id), Self.optional(stored.groupCode), Self.optional(report.location.building), Self.optional(report.location.unit),
-                Self.optional(report.location.room), SQLBind(report.category.rawValue), SQLBind(report.urgency.rawValue),
-                SQLBind(Int((report.confidence * 100).rounded())), SQLBind(report.needsTriage ? 1 : 0), SQLBind(status.rawValue),
-                SQLBind(message.text), SQLBind(message.platform.rawValue), SQLBind(message.senderID), SQLBind(Self.ms(date)), SQLBind(Self.ms(date)))
-            .returning(Self.reportColumns.map { SQLColumn($0) as any SQLExpression }).first()
+        let at = Self.ms(date)
+        guard let row = try await db.raw("""
+            INSERT INTO reports (message_id, group_code, building, unit, room, category, urgency, confidence_percent,
+                needs_triage, status, text, reporter_platform, reporter_id, created_at, updated_at)
+            VALUES (\(bind: stored.id), \(Self.optional(stored.groupCode)), \(Self.optional(report.location.building)),
+                \(Self.optional(report.location.unit)), \(Self.optional(report.location.room)), \(bind: report.category.rawValue),
+                \(bind: report.urgency.rawValue), \(bind: Int((report.confidence * 100).rounded())), \(bind: report.needsTriage ? 1 : 0),
+                \(bind: status.rawValue), \(bind: message.text), \(bind: message.platform.rawValue), \(bind: message.senderID), \(bind: at), \(bind: at))
+            RETURNING \(unsafeRaw: Self.reportColumnList)
+            """).first()
         else { throw StoreError.corrupt("inserting a report returned no row") }
         return try Self.workOrder(row)
     }
@@ -45,6 +48,9 @@ public struct WorkOrderTransaction: Sendable {
         "assignee_grid", "department_code", "resolved_by", "rated", "reopened_by_rating", "merged_into", "created_at",
         "assigned_at", "acknowledged_at", "resolved_at", "closed_at",
     ]
+    static let reportColumnList = reportColumns.joined(separator: ", ")
+    /// The open statuses as an SQL list of literals (constants, so written into the statement).
+    static let openStatusList = ReportStatus.allCases.filter(\.isOpen).map { "'\($0.rawValue)'" }.joined(separator: ", ")
 
     /// A report; with `lock`, the row stays locked for this transaction (PostgreSQL; SQLite's
     /// write transaction already excludes other writers).
@@ -79,29 +85,28 @@ public struct WorkOrderTransaction: Sendable {
 
     /// Writes a report's lifecycle facts and assignment back.
     public func save(_ order: WorkOrder, at date: Date) async throws {
-        try await db.update("reports")
-            .set("status", to: order.status.rawValue)
-            .set("category", to: order.category.rawValue).set("urgency", to: order.urgency.rawValue)
-            .set("building", to: Self.optional(order.location.building)).set("unit", to: Self.optional(order.location.unit))
-            .set("room", to: Self.optional(order.location.room))
-            .set("assignee_grid", to: Self.optional(order.assigneeGrid)).set("department_code", to: Self.optional(order.departmentCode))
-            .set("resolved_by", to: Self.optional(order.resolvedBy)).set("rated", to: order.rated ? 1 : 0)
-            .set("reopened_by_rating", to: order.reopenedByRating ? 1 : 0).set("merged_into", to: Self.optional(order.mergedInto))
-            .set("assigned_at", to: Self.optional(order.assignedAt.map(Self.ms))).set("acknowledged_at", to: Self.optional(order.acknowledgedAt.map(Self.ms)))
-            .set("resolved_at", to: Self.optional(order.resolvedAt.map(Self.ms))).set("closed_at", to: Self.optional(order.closedAt.map(Self.ms)))
-            .set("updated_at", to: Self.ms(date))
-            .where("id", .equal, order.id).run()
+        try await db.raw("""
+            UPDATE reports SET status = \(bind: order.status.rawValue), category = \(bind: order.category.rawValue),
+                urgency = \(bind: order.urgency.rawValue), building = \(Self.optional(order.location.building)),
+                unit = \(Self.optional(order.location.unit)), room = \(Self.optional(order.location.room)),
+                assignee_grid = \(Self.optional(order.assigneeGrid)), department_code = \(Self.optional(order.departmentCode)),
+                resolved_by = \(Self.optional(order.resolvedBy)), rated = \(bind: order.rated ? 1 : 0),
+                reopened_by_rating = \(bind: order.reopenedByRating ? 1 : 0), merged_into = \(Self.optional(order.mergedInto)),
+                assigned_at = \(Self.optional(order.assignedAt.map(Self.ms))), acknowledged_at = \(Self.optional(order.acknowledgedAt.map(Self.ms))),
+                resolved_at = \(Self.optional(order.resolvedAt.map(Self.ms))), closed_at = \(Self.optional(order.closedAt.map(Self.ms))),
+                updated_at = \(bind: Self.ms(date))
+            WHERE id = \(bind: order.id)
+            """).run()
     }
 
     /// Appends a step to a report's timeline.
     public func append(_ event: ReportEvent) async throws {
-        try await db.insert(into: "report_events")
-            .columns("report_id", "at", "actor_code", "actor_name", "actor_role", "action", "from_status", "to_status", "note")
-            .values(
-                SQLBind(event.reportID), SQLBind(Self.ms(event.at)), SQLBind(event.actorCode), Self.optional(event.actorName),
-                SQLBind(event.actorRole), SQLBind(event.action), Self.optional(event.fromStatus?.rawValue),
-                Self.optional(event.toStatus?.rawValue), Self.optional(event.note))
-            .run()
+        try await db.raw("""
+            INSERT INTO report_events (report_id, at, actor_code, actor_name, actor_role, action, from_status, to_status, note)
+            VALUES (\(bind: event.reportID), \(bind: Self.ms(event.at)), \(bind: event.actorCode), \(Self.optional(event.actorName)),
+                \(bind: event.actorRole), \(bind: event.action), \(Self.optional(event.fromStatus?.rawValue)),
+                \(Self.optional(event.toStatus?.rawValue)), \(Self.optional(event.note)))
+            """).run()
     }
 
     /// A report's timeline, oldest first.
@@ -123,14 +128,13 @@ public struct WorkOrderTransaction: Sendable {
     /// Adds someone to a report's reporters; false when they are on it already.
     @discardableResult
     public func addReporter(_ reporter: Reporter, to reportID: Int64, at date: Date) async throws -> Bool {
-        let inserted = try await db.insert(into: "report_reporters")
-            .columns("report_id", "platform", "user_id", "name", "bot_code", "chat_id", "message_id", "reply_url", "origin_report_id", "joined_at")
-            .values(
-                SQLBind(reportID), SQLBind(reporter.platform.rawValue), SQLBind(reporter.userID), Self.optional(reporter.name),
-                SQLBind(reporter.botCode), SQLBind(reporter.chatID), Self.optional(reporter.messageID), Self.optional(reporter.replyURL),
-                SQLBind(reporter.originReportID), SQLBind(Self.ms(date)))
-            .ignoringConflicts(with: ["report_id", "platform", "user_id"])
-            .returning("report_id").all()
+        let inserted = try await db.raw("""
+            INSERT INTO report_reporters (report_id, platform, user_id, name, bot_code, chat_id, message_id, reply_url, origin_report_id, joined_at)
+            VALUES (\(bind: reportID), \(bind: reporter.platform.rawValue), \(bind: reporter.userID), \(Self.optional(reporter.name)),
+                \(bind: reporter.botCode), \(bind: reporter.chatID), \(Self.optional(reporter.messageID)), \(Self.optional(reporter.replyURL)),
+                \(bind: reporter.originReportID), \(bind: Self.ms(date)))
+            ON CONFLICT (report_id, platform, user_id) DO NOTHING RETURNING report_id
+            """).all()
         return !inserted.isEmpty
     }
 
@@ -185,14 +189,13 @@ public struct WorkOrderTransaction: Sendable {
     /// unit, created since `since`; the oldest such, so duplicates gather on the first report.
     public func openDuplicate(of report: NewReport, since: Date) async throws -> Int64? {
         guard let building = report.location.building else { return nil }
-        let open = ReportStatus.allCases.filter(\.isOpen).map(\.rawValue)
-        var query = db.select().column("id").from("reports")
-            .where("building", .equal, building).where("category", .equal, report.category.rawValue)
-            .where("status", .in, SQLBind.group(open)).where("created_at", .greaterThanOrEqual, Self.ms(since))
-        if let unit = report.location.unit {
-            query = query.where { $0.where("unit", .equal, unit).orWhere("unit", .is, SQLLiteral.null) }
-        }
-        return try await query.orderBy("id").limit(1).first(decodingColumn: "id", as: Int64.self)
+        let unit: SQLQueryString = report.location.unit.map { " AND (unit = \(bind: $0) OR unit IS NULL)" } ?? ""
+        return try await db.raw("""
+            SELECT id FROM reports
+            WHERE building = \(bind: building) AND category = \(bind: report.category.rawValue)
+                AND status IN (\(unsafeRaw: Self.openStatusList)) AND created_at >= \(bind: Self.ms(since))\(unit)
+            ORDER BY id LIMIT 1
+            """).first(decodingColumn: "id", as: Int64.self)
     }
 
     /// The report a card (by its platform message id in a chat) was about.
