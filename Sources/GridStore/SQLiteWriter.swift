@@ -256,7 +256,24 @@ struct SQLiteWriterRow: SQLRow {
     }
 
     func decode<D: Decodable>(column: String, as type: D.Type) throws -> D {
-        try Self.decoder.decode(D.self, from: try value(column))
+        let value = try value(column)
+        // The common types directly; sqlite-kit's decoder goes by Codable.
+        switch value {
+        case .text(let text):
+            if let text = text as? D { return text }
+            if let text = Optional(text) as? D { return text }
+        case .integer(let number):
+            if let number = Int64(number) as? D { return number }
+            if let number = number as? D { return number }
+            if let number = Optional(Int64(number)) as? D { return number }
+            if let number = Optional(number) as? D { return number }
+        case .null:
+            if let none = (String?.none) as? D { return none }
+            if let none = (Int64?.none) as? D { return none }
+            if let none = (Int?.none) as? D { return none }
+        default: break
+        }
+        return try Self.decoder.decode(D.self, from: value)
     }
 }
 
