@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import PostgresKit
 import SQLKit
 
 /// The work-order tables inside one transaction (see `SQLStore.withWorkOrders`).
@@ -265,10 +266,16 @@ public struct WorkOrderTransaction: Sendable {
     }
 
     /// A stage, locked for this transaction, if still open and due for a check at `now`.
+    ///
+    /// On PostgreSQL a stage another instance is checking right now is skipped, not waited for
+    /// (`SKIP LOCKED`): instances sharing the watcher's work each take different stages, and the
+    /// one that skipped finds it done at its next look. SQLite's write lock already excludes them.
     public func dueStage(id: Int64, now: Date) async throws -> StageRecord? {
-        try await db.select().columns(Self.stageColumns).from("report_stages")
-            .where("id", .equal, id).where("ended_at", .is, SQLLiteral.null).where("next_check_at", .lessThanOrEqual, Self.ms(now))
-            .for(.update).first().map(Self.stage)
+        let lock: SQLQueryString = db.dialect.name == PostgresDialect().name ? " FOR UPDATE SKIP LOCKED" : ""
+        return try await db.raw("""
+            SELECT \(unsafeRaw: Self.stageColumns.joined(separator: ", ")) FROM report_stages
+            WHERE id = \(bind: id) AND ended_at IS NULL AND next_check_at <= \(bind: Self.ms(now))\(lock)
+            """).first().map(Self.stage)
     }
 
     /// Records a reminder or an escalation on a stage and when to look at it next.

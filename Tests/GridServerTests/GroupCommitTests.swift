@@ -198,6 +198,34 @@ import Testing
             #expect(ran.first == "request", "the request waited for no background work: \(ran.prefix(3))")
         }
     }
+    @Test func aDueStageAnotherInstanceIsCheckingIsSkippedNotWaitedFor() async throws {
+        guard TestBackend.allCases.contains(.postgres) else { return }
+        let services = try await TestServices.demo(.postgres)
+        let store = services.store
+        let message = InboundMessage(platform: .generic, botCode: "demo", chatID: "building-3", senderID: "r1", senderName: "王芳",
+                                     text: "3号楼1单元楼道灯坏了", sentAt: Date(), platformMessageID: "stage-lock")
+        _ = try await store.record(message, groupCode: nil, receivedAt: Date())
+        #expect(try await BackgroundWork(services).processor.processPending() == 1)
+        let stage = try #require(try await store.stages(reportID: 1).first)
+        let later = Date().addingTimeInterval(30 * 86_400)
+        // One instance's watcher holds the stage; another's finds it taken at once.
+        let held = AsyncStream<Void>.makeStream()
+        let release = AsyncStream<Void>.makeStream()
+        let holder = Task {
+            try await store.withWorkOrders { tx in
+                let mine = try await tx.dueStage(id: stage.id, now: later)
+                held.continuation.yield()
+                for await _ in release.stream { break }
+                return mine?.id
+            }
+        }
+        for await _ in held.stream { break }
+        let other = try await store.withWorkOrders { tx in try await tx.dueStage(id: stage.id, now: later) }
+        release.continuation.yield()
+        #expect(try await holder.value == stage.id)
+        #expect(other == nil, "skipped, not waited for")
+        try await services.database.shutdown()
+    }
 }
 
 /// What ran, in order, from any task.

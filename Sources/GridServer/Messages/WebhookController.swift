@@ -47,7 +47,10 @@ struct WebhookController: Sendable {
         guard let platform = ChatPlatform(rawValue: platformText) else {
             throw ServiceError(.notFound, message: "unknown platform '\(platformText)'; use one of \(ChatPlatform.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        guard let bot = try await store.bot(code: botCode), bot.platform == platform else {
+        // The bot and the chat come from the directory each instance holds (one small query to
+        // check it is current), not two queries of their own.
+        let directory = try await store.directory()
+        guard let bot = directory.bots[botCode], bot.platform == platform else {
             throw ServiceError(.notFound, message: "no \(platform.rawValue) bot '\(botCode)' is configured")
         }
         let adapter = try makeAdapter(for: bot)
@@ -90,7 +93,7 @@ struct WebhookController: Sendable {
             let signature = adapter.singleUseSignature(of: webhookRequest).map { SingleUseSignature(value: $0.value, expiresAt: $0.expiresAt) }
             let accepted: Accepted
             do {
-                accepted = try await accept(message, receivedAt: receivedAt, signature: signature)
+                accepted = try await accept(message, receivedAt: receivedAt, signature: signature, directory: directory)
             } catch let error as SignatureReused {
                 logger.notice("webhook refused", metadata: ["chat.platform": "\(platform.rawValue)", "chat.bot": "\(botCode)", "reason": "\(error)"])
                 metrics.webhookRefused(platform: platform.rawValue)
@@ -145,8 +148,8 @@ struct WebhookController: Sendable {
     }
 
     /// Stores the message once and answers with its id.
-    private func accept(_ message: InboundMessage, receivedAt: Date, signature: SingleUseSignature?) async throws -> Accepted {
-        let group = try await store.chatGroup(botCode: message.botCode, chatID: message.chatID)
+    private func accept(_ message: InboundMessage, receivedAt: Date, signature: SingleUseSignature?, directory: CommunityDirectory) async throws -> Accepted {
+        let group = directory.chatGroup(botCode: message.botCode, chatID: message.chatID)
         let recorded = try await store.record(message, groupCode: group?.code, receivedAt: receivedAt, signature: signature)
         if recorded.isNew { onStored() }
         if group == nil, recorded.isNew {
