@@ -8,7 +8,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import SQLKit
-import ServiceLifecycle
 import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
@@ -27,7 +26,7 @@ import FoundationNetworking
     }
 
     /// A generic gateway that takes 300 ms over each reply, on any free port.
-    static func slowGateway(_ deliveries: Deliveries) async throws -> (port: Int, serving: Task<Void, any Error>) {
+    static func slowGateway(_ deliveries: Deliveries) async throws -> StubHTTPServer {
         let router = Router()
         router.post("/reply") { request, _ -> Response in
             var request = request
@@ -39,13 +38,7 @@ import FoundationNetworking
             try await Task.sleep(for: .milliseconds(300))
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"message_id":"gw-\#(UUID().uuidString)"}"#)))
         }
-        let ports = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "gateway")))
-        let serving = Task { try await group.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        return (try #require(await iterator.next()), serving)
+        return try await StubHTTPServer.start(router, label: "gateway")
     }
 
     /// Posts one signed group message; true only when the server answered 200.
@@ -65,7 +58,6 @@ import FoundationNetworking
         guard TestBackend.allCases.contains(.postgres) else { return }
         let deliveries = Deliveries()
         let gateway = try await Self.slowGateway(deliveries)
-        defer { gateway.serving.cancel() }
 
         // The demo community on a fresh PostgreSQL database, its gateway pointed at the slow one.
         let location = try await TestBackend.postgres.makeLocation()
@@ -157,6 +149,7 @@ import FoundationNetworking
 
         kill(survivor.process.processIdentifier, SIGTERM)
         survivor.process.waitUntilExit()
+        try await gateway.stop()
         try await services.database.shutdown()
     }
 }

@@ -95,13 +95,8 @@ actor StubPlatform {
             _ = await stub.answer("ding private \(token) \(text)")
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"processQueryKey":"q1"}"#)))
         }
-        let ports = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { ports.continuation.yield($0.localAddress?.port ?? 0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: Logger(label: "stub")))
-        let serving = Task { try await group.run() }
-        var iterator = ports.stream.makeAsyncIterator()
-        let port = try #require(await iterator.next())
+        let server = try await StubHTTPServer.start(router)
+        let port = server.port
 
         var configuration = AppConfiguration()
 
@@ -124,11 +119,10 @@ actor StubPlatform {
         do {
             try await body(services, stub, ManualClock(), port)
         } catch {
-            await group.triggerGracefulShutdown()
+            try? await server.stop()
             throw error
         }
-        await group.triggerGracefulShutdown()
-        try await serving.value
+        try await server.stop()
         try await services.database.shutdown()
     }
 
