@@ -119,7 +119,7 @@ async function waitForLoad() {
 }
 
 /// Opens a page (or submits with `action`), checks its status and an element, and saves a screenshot.
-async function step(name, { url, action, expect, status = 200 }) {
+async function step(name, { url, action, expect, status = 200, check }) {
   currentStep = name;
   documentStatus = 0;
   if (url) await send("Page.navigate", { url: `${base}${url}` });
@@ -130,6 +130,7 @@ async function step(name, { url, action, expect, status = 200 }) {
   if (expect && !(await evaluate(`!!document.querySelector(${JSON.stringify(expect)})`))) {
     problems.push(`${name}: no ${expect} on the page`);
   }
+  if (check && !(await evaluate(check.expression))) problems.push(`${name}: ${check.what}`);
   const { data } = await send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true });
   writeFileSync(join(shots, `${name}.png`), Buffer.from(data, "base64"));
   console.log(`browser-check: ${name} ok (${await evaluate("location.pathname")})`);
@@ -156,7 +157,12 @@ try {
 
   // The staff console, as the community admin.
   await step("01-login", { url: "/login", expect: "form[action='/login']" });
-  await step("02-reports", { action: signIn("ADM1", "demo-admin-hx"), expect: "table#reports" });
+  // At a phone's width the queue is cards, and nothing is wider than the screen.
+  const phoneCards = {
+    expression: `getComputedStyle(document.querySelector("#reports thead")).display === "none" && document.documentElement.scrollWidth <= innerWidth`,
+    what: "the report queue is not shown as cards at 412 px, or the page is wider than the screen",
+  };
+  await step("02-reports", { action: signIn("ADM1", "demo-admin-hx"), expect: "table#reports", check: phoneCards });
   await step("03-report", { url: "/reports/1", expect: "ol#timeline" });
   await step("04-acknowledged", { action: `document.querySelector("input[name='verb'][value='acknowledge']").form.submit()`, expect: "p.ok" });
   await step("05-filtered", { url: "/reports?status=all&category=fire_safety", expect: "table#reports" });

@@ -68,6 +68,17 @@ import Testing
             for part in ["3号楼2单元502电梯停了", "138****5678", "照片 1", "https://img.example.com/a.jpg", "收到反映", "派单", "签收"] {
                 #expect(page.text.contains(part), "the report page shows \(part)")
             }
+            // A transfer names no department until one is chosen.
+            #expect(page.text.contains(#"<select name="target" aria-label="派往" required><option value="" selected disabled>请选择</option>"#))
+            let emptyTarget = try await worker.post("/reports/1/actions", form: ["verb": "transfer", "key": "transfer-key-000001", "note": "不归我们"],
+                                                    csrf: try #require(Browser.csrf(in: page)))
+            #expect(emptyTarget.status == .conflict)
+            #expect(emptyTarget.text.contains("请写明派往的部门或网格"))
+            #expect(try await loop.services.store.workOrder(id: 1)?.status == .assigned, "nothing changed")
+            // On a phone the queue's rows are cards; the rows carry what a card shows.
+            let queue = try await worker.get("/reports").text
+            #expect(queue.contains("@media (max-width:640px)"))
+            #expect(queue.contains(#"<td data-label="状态">"#) && queue.contains(#"<td class="text">"#))
             let csrf = try #require(Browser.csrf(in: page))
             let key = try #require(page.text.firstMatch(of: #/name="key" value="([^"]+)"/#).map { String($0.output.1) })
 
