@@ -8,7 +8,6 @@ import Hummingbird
 import Logging
 import NIOCore
 import SQLKit
-import Synchronization
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -18,15 +17,8 @@ import FoundationNetworking
 /// arrive and its replies are on their way to a slow gateway: every accepted message is stored,
 /// reported and answered once, and no reply reaches the gateway under two different keys.
 @Suite(.serialized) struct ClusterCrashTests {
-    /// What the slow gateway received: each delivery's key and chat.
-    final class Deliveries: Sendable {
-        private let received = Mutex<[String]>([])
-        func add(_ key: String) { received.withLock { $0.append(key) } }
-        var keys: [String] { received.withLock { $0 } }
-    }
-
     /// A generic gateway that takes 300 ms over each reply, on any free port.
-    static func slowGateway(_ deliveries: Deliveries) async throws -> StubHTTPServer {
+    static func slowGateway(_ deliveries: OrderLog) async throws -> StubHTTPServer {
         let router = Router()
         router.post("/reply") { request, _ -> Response in
             var request = request
@@ -34,7 +26,7 @@ import FoundationNetworking
             let fields = try JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
             let key = request.headers[HTTPField.Name("Idempotency-Key")!] ?? "none"
             #expect(fields?["idempotency_key"] as? String == key, "the header and the body carry one key")
-            deliveries.add(key)
+            deliveries.append(key)
             try await Task.sleep(for: .milliseconds(300))
             return Response(status: .ok, body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"message_id":"gw-\#(UUID().uuidString)"}"#)))
         }
@@ -56,7 +48,8 @@ import FoundationNetworking
 
     @Test func twoInstancesOneKilledMidLoadStoreReportAndAnswerEachMessageOnce() async throws {
         guard TestBackend.allCases.contains(.postgres) else { return }
-        let deliveries = Deliveries()
+        // The delivery keys the slow gateway received, in order.
+        let deliveries = OrderLog()
         let gateway = try await Self.slowGateway(deliveries)
 
         // The demo community on a fresh PostgreSQL database, its gateway pointed at the slow one.
@@ -96,7 +89,7 @@ import FoundationNetworking
                 return await group.reduce(into: [(Int, Bool)]()) { $0.append($1) }
             }
             for (number, ok) in results where ok { accepted.insert(number) }
-            if accepted.count >= total / 3, doomed.process.isRunning, !deliveries.keys.isEmpty {
+            if accepted.count >= total / 3, doomed.process.isRunning, !deliveries.entries.isEmpty {
                 kill(doomed.process.processIdentifier, SIGKILL)
                 doomed.process.waitUntilExit()
             }
@@ -140,7 +133,7 @@ import FoundationNetworking
 
         // Every reply reached the gateway under its own key; a key seen twice is a send the
         // killed instance had begun, repeated with the same key for the gateway to drop.
-        let received = deliveries.keys
+        let received = deliveries.entries
         let queued = Set(counts.keys)
         #expect(Set(received) == queued, "every queued reply arrived, and nothing else did")
         let repeated = Dictionary(grouping: received, by: { $0 }).filter { $0.value.count > 1 }
