@@ -60,6 +60,14 @@ extension SQLStore {
         }
     }
 
+    /// The newest open report a person reported in a chat since `since` that names no building yet.
+    public func reportAwaitingBuilding(platform: ChatPlatform, userID: String, botCode: String, chatID: String,
+                                       since: Date) async throws -> (id: Int64, category: ReportCategory)? {
+        try await database.withConnection { db in
+            try await WorkOrderTransaction(db: db).reportAwaitingBuilding(platform: platform, userID: userID, botCode: botCode, chatID: chatID, since: since)
+        }
+    }
+
     /// The newest closed report someone reported (or joined) that they have not rated yet.
     public func latestUnratedClosedReport(platform: ChatPlatform, userID: String) async throws -> Int64? {
         try await database.withConnection { db in

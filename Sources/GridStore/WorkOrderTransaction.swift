@@ -186,6 +186,24 @@ public struct WorkOrderTransaction: Sendable {
             .limit(1).first(decodingColumn: "id", as: Int64.self)
     }
 
+    /// The newest open report a person reported in a chat since `since` that names no building
+    /// yet: the one GridBot asked them to name a building for.
+    public func reportAwaitingBuilding(platform: ChatPlatform, userID: String, botCode: String, chatID: String,
+                                       since: Date) async throws -> (id: Int64, category: ReportCategory)? {
+        guard let row = try await db.raw("""
+            SELECT reports.id, reports.category FROM report_reporters
+            JOIN reports ON reports.id = report_reporters.report_id
+            WHERE report_reporters.platform = \(bind: platform.rawValue) AND report_reporters.user_id = \(bind: userID)
+                AND report_reporters.bot_code = \(bind: botCode) AND report_reporters.chat_id = \(bind: chatID)
+                AND report_reporters.joined_at >= \(bind: Self.ms(since))
+                AND reports.building IS NULL AND reports.status IN (\(unsafeRaw: Self.openStatusList))
+            ORDER BY reports.id DESC LIMIT 1
+            """).first() else { return nil }
+        let text = try row.decode(column: "category", as: String.self)
+        guard let category = ReportCategory(rawValue: text) else { throw StoreError.corrupt("reports has category '\(text)'") }
+        return (try row.decode(column: "id", as: Int64.self), category)
+    }
+
     /// The open report a new one duplicates: same building, category and (where both name one)
     /// unit, created since `since`; the oldest such, so duplicates gather on the first report.
     public func openDuplicate(of report: NewReport, since: Date) async throws -> Int64? {

@@ -34,6 +34,7 @@ public enum ChatLine: String, CaseIterable, Sendable {
     case reportReopenedByRating = "report.reopened_by_rating"
     case reportSupplementedPlace = "report.supplemented_place"
     case reportSupplemented = "report.supplemented"
+    case reportSupplementedUnknownBuilding = "report.supplemented_unknown_building"
     case correctionNeedsCategory = "correction.needs_category"
     case correctionSameCategory = "correction.same_category"
     case correctionCategory = "correction.category"

@@ -48,6 +48,11 @@ extension ReportCommandRun {
                 }
                 return done(.reportSupplementedPlace, ["location": order.location.chineseDescription])
             }
+            if let building = found.building {
+                // A building this community does not have: recorded, and the reporter asked to check.
+                try await record("supplement", note: note)
+                return done(.reportSupplementedUnknownBuilding, ["building": Location(building: building).chineseDescription])
+            }
         }
         try await record("supplement", note: command.note.isEmpty ? "（空）" : command.note)
         return done(.reportSupplemented)

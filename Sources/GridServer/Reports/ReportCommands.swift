@@ -20,7 +20,9 @@ public struct ReportCommands: ChatCommandReader {
 
     func job(for stored: StoredInboundMessage, now: Date) async throws -> CommandJob? {
         let message = stored.message
-        guard var command = commands.command(in: message.text) else { return nil }
+        var parsed = commands.command(in: message.text)
+        if parsed == nil { parsed = try await answer(in: message, now: now) }
+        guard var command = parsed else { return nil }
         let person = try await store.person(platform: message.platform, userID: message.senderID)
         if command.reportIDs.isEmpty, let quoted = message.quotedMessageID,
            let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {

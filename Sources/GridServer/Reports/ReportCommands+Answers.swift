@@ -1,0 +1,47 @@
+import Foundation
+import GridCore
+import GridStore
+
+/// A reporter answering what GridBot asked about their report without its number: most people
+/// answer "请补充楼号（例如回复「#3 3号楼2单元」）" with just `3号楼2单元`.
+extension ReportCommands {
+    /// How long after reporting a reporter's next message in the same chat may still be the
+    /// building GridBot asked for.
+    static let answerWindow: TimeInterval = 15 * 60
+
+    /// The supplement a message stands for when it answers GridBot about a report, or nil:
+    /// - a reply quoting GridBot's message about a report, from one of that report's reporters
+    ///   (a bare 好的 or 谢谢 is not an answer);
+    /// - the reporter's next message in the chat within `answerWindow` that names a building,
+    ///   while their report still names none, unless its words report another problem (that is
+    ///   a new report).
+    func answer(in message: InboundMessage, now: Date) async throws -> ChatCommand? {
+        let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !text.isEmpty else { return nil }
+        let place = parser.location(in: text)
+        if let quoted = message.quotedMessageID,
+           let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
+            let reporters = try await store.reporters(reportID: id)
+            guard reporters.contains(where: { $0.platform == message.platform && $0.userID == message.senderID }) else { return nil }
+            guard place.building != nil || parser.parse(text, groupBuilding: nil).intent != .chat else { return nil }
+            return ChatCommand(verb: .supplement, reportIDs: [id], note: text)
+        }
+        guard place.building != nil,
+              let pending = try await store.reportAwaitingBuilding(platform: message.platform, userID: message.senderID, botCode: message.botCode,
+                                                                   chatID: message.chatID, since: now.addingTimeInterval(-Self.answerWindow))
+        else { return nil }
+        // Only words that name a problem make it a new report: a bare place (`33号楼1单元`) can
+        // still be guessed a category by the model, and is the answer all the same.
+        let parse = parser.parse(text, groupBuilding: nil)
+        let namesAProblem = parse.cues.contains { cue in
+            guard !cue.negated else { return false }
+            switch cue.feature {
+            case .category(let category): return category != pending.category
+            case .problem: return true
+            default: return false
+            }
+        }
+        if parse.intent == .report, parse.category != pending.category, namesAProblem { return nil }
+        return ChatCommand(verb: .supplement, reportIDs: [pending.id], note: text)
+    }
+}
