@@ -283,6 +283,15 @@ public struct WorkOrderTransaction: Sendable {
         }
     }
 
+    /// Opens an ended stage again (a split gives back the deadlines a merge ended), to be
+    /// checked next at `nextCheckAt`.
+    public func reopenStage(id: Int64, nextCheckAt: Date?) async throws {
+        try await db.update("report_stages")
+            .set("ended_at", to: SQLLiteral.null).set("outcome", to: SQLLiteral.null).set("on_time", to: SQLLiteral.null)
+            .set("next_check_at", to: Self.optional(nextCheckAt.map(Self.ms)))
+            .where("id", .equal, id).run()
+    }
+
     /// A stage, locked for this transaction, if still open and due for a check at `now`.
     ///
     /// On PostgreSQL a stage another instance is checking right now is skipped, not waited for

@@ -81,14 +81,14 @@ import Testing
     func everyPairIsDecided(status: ReportStatus) {
         let actions: [ReportAction] = [
             .assign(to: "G"), .acknowledge, .start, .resolve(note: nil), .transfer(to: "d", reason: "r"), .return(reason: "r"),
-            .verify, .close, .reopen(reason: "r"), .merge(into: 9), .split, .rate(satisfied: false), .rate(satisfied: true),
+            .verify, .close, .reopen(reason: "r"), .merge(into: 9), .split(restoring: .resolved), .rate(satisfied: false), .rate(satisfied: true),
         ]
         for action in actions {
             for actor in [Self.worker, Self.head, Self.resident, Self.otherWorker, ReportActor.system] {
                 do {
                     let transition = try ReportLifecycle.apply(action, to: ReportState(status: status, resolvedBy: "someone-else"), by: actor)
-                    if status == .merged, action != .split { Issue.record("a merged report accepted \(action)") }
-                    if action == .split { #expect(status == .merged, "only a merged report splits") }
+                    if status == .merged, action != .split(restoring: .resolved) { Issue.record("a merged report accepted \(action)") }
+                    if action == .split(restoring: .resolved) { #expect(status == .merged, "only a merged report splits") }
                     if status == .closed {
                         #expect([.reopen(reason: "r"), .rate(satisfied: false), .rate(satisfied: true)].contains(action), "closed accepted \(action)")
                     }
@@ -96,7 +96,7 @@ import Testing
                         #expect([.rate(satisfied: false), .rate(satisfied: true)].contains(action), "a resident only rates; accepted \(action) on \(status)")
                     }
                     if transition.state.status != status, status.isOpen == false, status != .resolved, status != .verified {
-                        #expect([.reopen(reason: "r"), .rate(satisfied: false), .split].contains(action), "\(action) moved a \(status) report")
+                        #expect([.reopen(reason: "r"), .rate(satisfied: false), .split(restoring: .resolved)].contains(action), "\(action) moved a \(status) report")
                     }
                 } catch {
                     // A refusal names the report's real state, and every action here gives its reason.

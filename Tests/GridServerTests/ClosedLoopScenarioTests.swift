@@ -274,8 +274,11 @@ import Testing
             #expect(try await loop.services.store.workOrder(id: 3)?.status == .assigned)
             #expect(try await loop.services.store.reporters(reportID: 1).count == 2)
 
-            // Staff merge and split by command.
+            // Staff merge and split by command; another category merges only when confirmed.
             try await loop.say(client, "worker01", in: "staff-g01", "合并 #1 #3")
+            queued = try await loop.newMessages()
+            #expect(queued.texts(in: "staff-g01").first?.contains("「合并 #1 #3 确认」") == true)
+            try await loop.say(client, "worker01", in: "staff-g01", "合并 #1 #3 确认")
             queued = try await loop.newMessages()
             #expect(queued.texts(in: "staff-g01").first?.contains("已将 #3 并入 #1") == true)
             #expect(try await loop.services.store.reporters(reportID: 1).count == 3)

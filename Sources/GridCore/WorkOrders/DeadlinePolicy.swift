@@ -136,6 +136,14 @@ public struct DeadlinePolicy: Sendable, Equatable {
         let span = max(60, due.timeIntervalSince(start))
         return due.addingTimeInterval(span * Double(max(0, level.rawValue - 1)))
     }
+
+    /// When the deadline watcher next looks at a stage, given how far it has gone: its reminder,
+    /// then its deadline, then each level up; nil once it has reached the top.
+    public func nextCheck(of stage: StageRecord) -> Date? {
+        guard stage.reminded else { return stage.remindAt }
+        guard stage.escalationLevel != .gridWorker else { return stage.dueAt }
+        return stage.escalationLevel.next.map { escalation(to: $0, start: stage.startedAt, due: stage.dueAt) }
+    }
 }
 
 /// A wrong entry in a deadline specification.

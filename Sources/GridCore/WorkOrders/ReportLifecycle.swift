@@ -74,8 +74,9 @@ public enum ReportAction: Sendable, Equatable {
     case close
     case reopen(reason: String)
     case merge(into: Int64)
-    /// Undoes a merge: the report is dispatched again on its own.
-    case split
+    /// Undoes a merge: the report is its own again, in the status it had when it was merged
+    /// (an open one; a report merged before it was dispatched is dispatched anew).
+    case split(restoring: ReportStatus)
     /// The reporter's answer to the satisfaction visit (回访).
     case rate(satisfied: Bool)
 
@@ -250,12 +251,16 @@ public enum ReportLifecycle {
             next.status = .merged
             return Transition(state: next, effects: [])
 
-        case .split:
+        case .split(let restoring):
             guard staff else { throw .notAllowed("只有工作人员可以拆分") }
             guard state.status == .merged else { throw .wrongState(state.status) }
-            next.status = .assigned
-            next.resolvedBy = nil
-            return Transition(state: next, effects: [.notifyReporters(.assigned)])
+            // A merge leaves the report's resolution and assignment as they were; the split
+            // gives back the status too. Before dispatch there is nothing to give back.
+            let restored: ReportStatus = restoring.isOpen && restoring != .received ? restoring : .assigned
+            next.status = restored
+            if restored == .assigned || restored == .acknowledged || restored == .inProgress { next.resolvedBy = nil }
+            // The split's own notice tells the reporters, naming the report they leave.
+            return Transition(state: next, effects: [])
 
         case .rate(let satisfied):
             guard state.status == .closed else { throw .wrongState(state.status) }

@@ -102,15 +102,25 @@ struct CommandSender: Sendable {
     var senderName: String?
     /// How many photos came with it.
     var attachments: Int
+    /// The chat it was given in (bot and chat id), nil on the console: that chat hears the
+    /// answer, so a notice for it is not posted there again.
+    var chat: (botCode: String, chatID: String)?
 
-    init(platform: ChatPlatform, senderID: String, senderName: String?, attachments: Int) {
+    init(platform: ChatPlatform, senderID: String, senderName: String?, attachments: Int, chat: (botCode: String, chatID: String)? = nil) {
         self.platform = platform
         self.senderID = senderID
         self.senderName = senderName
         self.attachments = attachments
+        self.chat = chat
     }
 
     init(_ message: InboundMessage) {
-        self.init(platform: message.platform, senderID: message.senderID, senderName: message.senderName, attachments: message.attachments.count)
+        self.init(platform: message.platform, senderID: message.senderID, senderName: message.senderName, attachments: message.attachments.count,
+                  chat: (message.botCode, message.chatID))
+    }
+
+    /// Whether a chat is the one the command was given in.
+    func isIn(_ group: ChatGroup) -> Bool {
+        chat.map { $0.botCode == group.botCode && $0.chatID == group.chatID } ?? false
     }
 }

@@ -269,7 +269,7 @@ struct ConsoleController: Sendable {
         ActionForm(verb: .return, label: "退回", probe: .return(reason: "-"), needsReason: true),
         ActionForm(verb: .reopen, label: "重新办理", probe: .reopen(reason: "-"), needsReason: true),
         ActionForm(verb: .merge, label: "合并重复工单", probe: .merge(into: 0), needsOther: true),
-        ActionForm(verb: .split, label: "拆分", probe: .split),
+        ActionForm(verb: .split, label: "拆分", probe: .split(restoring: .assigned)),
         ActionForm(verb: .supplement, label: "补充说明", probe: nil, takesNote: true),
         ActionForm(verb: .recategorise, label: "更正类别", probe: nil, asks: "新类别，如 燃气"),
         ActionForm(verb: .reprioritise, label: "更正紧急程度", probe: nil, asks: "紧急 / 较急 / 一般"),
@@ -357,7 +357,9 @@ struct ConsoleController: Sendable {
             ids.append(other)
         }
         let target = field("target")
-        let command = ChatCommand(verb: verb, reportIDs: ids, target: target.isEmpty ? nil : target, note: field("note"))
+        // The merge form's box says what `确认` says in chat.
+        let note = verb == .merge && field("confirm") == "1" ? "确认" : field("note")
+        let command = ChatCommand(verb: verb, reportIDs: ids, target: target.isEmpty ? nil : target, note: note)
         switch try await commands.perform(command, by: staff.person, key: key, now: console.now()) {
         case .done(let line):
             onQueued()
