@@ -264,13 +264,16 @@ public struct VolunteerTask: Codable, Sendable, Hashable {
     public var deadline: String
     /// The building the task is for, or `nil` for the whole community.
     public var buildingCode: String?
+    /// Whether a completion needs a photo as evidence; one without is held until the photo comes.
+    public var photoRequired: Bool
 
-    public init(code: String, title: String, points: Int, slots: Int, deadline: String, buildingCode: String? = nil) {
+    public init(code: String, title: String, points: Int, slots: Int, deadline: String, buildingCode: String? = nil, photoRequired: Bool = false) {
         self.code = code
         self.title = title
         self.points = points
         self.slots = slots
         self.deadline = deadline
         self.buildingCode = buildingCode
+        self.photoRequired = photoRequired
     }
 }

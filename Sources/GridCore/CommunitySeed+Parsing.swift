@@ -200,7 +200,8 @@ struct SeedParser {
                 code: try fields.required("code"), title: try fields.required("title"),
                 points: try fields.integer("points", in: 1...100_000), slots: try fields.integer("slots", in: 1...10_000),
                 deadline: try fields.date("deadline"),
-                buildingCode: try fields.optionalReference("building", kind: "building", into: &references))
+                buildingCode: try fields.optionalReference("building", kind: "building", into: &references),
+                photoRequired: try fields.yesNo("photo"))
             try define("task", task.code, record.line)
             seed.tasks.append(task)
         case "login":
@@ -315,6 +316,16 @@ struct FieldReader {
             throw error(key, "'\(text)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
         }
         return value
+    }
+
+    /// An optional `yes` / `no` field; absent reads as no.
+    mutating func yesNo(_ key: String) throws(SeedError) -> Bool {
+        guard let text = try optional(key) else { return false }
+        switch text {
+        case "yes": return true
+        case "no": return false
+        default: throw error(key, "'\(text)' is not yes or no")
+        }
     }
 
     mutating func date(_ key: String) throws(SeedError) -> String {

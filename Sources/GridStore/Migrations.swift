@@ -141,6 +141,15 @@ public struct Migrator: Sendable {
             try await db.raw("CREATE INDEX inbound_messages_pending_chat ON inbound_messages (bot_code, chat_id) WHERE processed_at IS NULL").run()
         }),
         Migration(version: 18, name: "directory_revision", apply: DirectoryRevisionSchema.create),
+        Migration(version: 19, name: "photo_evidence", apply: { db, _ in
+            // A task may ask for a photo; a completion without one is held, with the chat it
+            // was given in, until the person's photo arrives there.
+            try await db.alter(table: "tasks").column("photo_required", type: .bigint, .notNull, .default(SQLLiteral.numeric("0"))).run()
+            try await db.alter(table: "task_enrolments").column("held_at", type: .bigint).run()
+            try await db.alter(table: "task_enrolments").column("held_note", type: .text).run()
+            try await db.alter(table: "task_enrolments").column("held_bot_code", type: .text).run()
+            try await db.alter(table: "task_enrolments").column("held_chat_id", type: .text).run()
+        }),
     ]
 
     let database: GridDatabase

@@ -29,13 +29,14 @@ public struct PointsTransaction: Sendable {
 
     // MARK: Tasks
 
-    static let taskColumns = ["code", "title", "points", "slots", "deadline", "building_code", "status", "created_by"]
+    static let taskColumns = ["code", "title", "points", "slots", "deadline", "building_code", "status", "created_by", "photo_required"]
 
     static func taskRecord(_ row: any SQLRow, slotsTaken: Int) throws -> TaskRecord {
         let code = try row.decode(column: "code", as: String.self)
         let task = VolunteerTask(code: code, title: try row.decode(column: "title"), points: try row.decode(column: "points"),
                                  slots: try row.decode(column: "slots"), deadline: try row.decode(column: "deadline"),
-                                 buildingCode: try row.decode(column: "building_code"))
+                                 buildingCode: try row.decode(column: "building_code"),
+                                 photoRequired: try row.decode(column: "photo_required", as: Int.self) != 0)
         let status = try row.decode(column: "status", as: String?.self)
         return TaskRecord(task: task, isOpen: status == nil || status == "open", createdBy: try row.decode(column: "created_by"),
                           slotsTaken: slotsTaken)
@@ -68,11 +69,12 @@ public struct PointsTransaction: Sendable {
         let codes = try await db.select().column("code").from("tasks").all().map { try $0.decode(column: "code", as: String.self) }
         let highest = codes.compactMap { $0.first == "T" ? Int($0.dropFirst()) : nil }.max() ?? 0
         let task = VolunteerTask(code: "T\(highest + 1)", title: draft.title, points: draft.points, slots: draft.slots,
-                                 deadline: draft.deadline, buildingCode: buildingCode)
+                                 deadline: draft.deadline, buildingCode: buildingCode, photoRequired: draft.photoRequired)
         try await db.insert(into: "tasks")
-            .columns("code", "title", "points", "slots", "deadline", "building_code", "status", "created_by", "created_at")
+            .columns("code", "title", "points", "slots", "deadline", "building_code", "status", "created_by", "created_at", "photo_required")
             .values(SQLBind(task.code), SQLBind(task.title), SQLBind(task.points), SQLBind(task.slots), SQLBind(task.deadline),
-                    WorkOrderTransaction.optional(buildingCode), SQLBind("open"), SQLBind(createdBy), SQLBind(Self.ms(date)))
+                    WorkOrderTransaction.optional(buildingCode), SQLBind("open"), SQLBind(createdBy), SQLBind(Self.ms(date)),
+                    SQLBind(task.photoRequired ? 1 : 0))
             .run()
         return task
     }
@@ -150,6 +152,8 @@ public struct PointsTransaction: Sendable {
         switch status {
         case .completed:
             update.set("completed_at", to: Self.ms(date)).set("note", to: WorkOrderTransaction.optional(note)).set("photos", to: photos ?? 0)
+            update.set("held_at", to: SQLLiteral.null).set("held_note", to: SQLLiteral.null)
+                .set("held_bot_code", to: SQLLiteral.null).set("held_chat_id", to: SQLLiteral.null)
         case .approved, .rejected:
             update.set("reviewed_at", to: Self.ms(date)).set("reviewer_code", to: WorkOrderTransaction.optional(reviewer))
                 .set("reason", to: WorkOrderTransaction.optional(reason)).set("reward_points", to: WorkOrderTransaction.optional(rewardPoints))
@@ -158,6 +162,32 @@ public struct PointsTransaction: Sendable {
         }
         let moved = try await update.where("id", .equal, enrolment.id).where("status", .equal, enrolment.status.rawValue).returning("id").all()
         return !moved.isEmpty
+    }
+
+    /// Holds a completion that lacks the photo its task asks for: its words and the chat it was
+    /// given in are kept until the person's photo arrives there. False when the enrolment moved.
+    public func hold(_ enrolment: Enrolment, note: String?, in chat: ChatContact, at date: Date) async throws -> Bool {
+        let held = try await db.update("task_enrolments")
+            .set("held_at", to: Self.ms(date)).set("held_note", to: WorkOrderTransaction.optional(note))
+            .set("held_bot_code", to: chat.botCode).set("held_chat_id", to: chat.chatID)
+            .where("id", .equal, enrolment.id).where("status", .equal, enrolment.status.rawValue).returning("id").all()
+        return !held.isEmpty
+    }
+
+    /// The completion a person's photo in a chat completes: their newest enrolment held there,
+    /// still waiting to be completed, with the words it was held with.
+    public func heldCompletion(person: String, botCode: String, chatID: String) async throws -> (enrolment: Enrolment, note: String?)? {
+        let columns = Self.enrolmentColumns + [SQLColumn("held_note", table: "task_enrolments")]
+        let query = db.select().columns(columns).from("task_enrolments")
+            .join("people", on: SQLColumn("person_code", table: "task_enrolments"), .equal, SQLColumn("code", table: "people"))
+            .where(SQLColumn("person_code", table: "task_enrolments"), .equal, SQLBind(person))
+            .where(SQLColumn("held_bot_code", table: "task_enrolments"), .equal, SQLBind(botCode))
+            .where(SQLColumn("held_chat_id", table: "task_enrolments"), .equal, SQLBind(chatID))
+            .where { $0.where(SQLColumn("status", table: "task_enrolments"), .equal, SQLBind(EnrolmentStatus.signedUp.rawValue))
+                .orWhere(SQLColumn("status", table: "task_enrolments"), .equal, SQLBind(EnrolmentStatus.rejected.rawValue)) }
+            .orderBy(SQLColumn("held_at", table: "task_enrolments") as any SQLExpression, SQLDirection.descending).limit(1)
+        guard let row = try await query.first() else { return nil }
+        return (try Self.enrolment(row), try row.decode(column: "held_note", as: String?.self))
     }
 
     /// Approves a completed enrolment and pays the household, in this transaction. The reward's

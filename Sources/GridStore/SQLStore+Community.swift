@@ -126,7 +126,7 @@ extension SQLStore {
             for task in seed.tasks {
                 try await upsert(db, "tasks", key: ["code"], [
                     "code": task.code, "title": task.title, "points": task.points, "slots": task.slots,
-                    "deadline": task.deadline, "building_code": task.buildingCode,
+                    "deadline": task.deadline, "building_code": task.buildingCode, "photo_required": task.photoRequired ? 1 : 0,
                 ])
             }
         }

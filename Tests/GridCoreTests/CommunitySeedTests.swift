@@ -42,6 +42,14 @@ import Testing
         #expect(seed.merchants.first?.address == "南门 #12")
     }
 
+    @Test func aTaskMayAskForAPhoto() throws {
+        let seed = try CommunitySeed.parse("""
+            task code=T1 title=清理楼道 points=10 slots=2 deadline=2026-12-31 photo=yes
+            task code=T2 title=巡逻 points=20 slots=4 deadline=2026-12-31
+            """, fileName: "t.seed")
+        #expect(seed.tasks.map(\.photoRequired) == [true, false])
+    }
+
     @Test(arguments: [
         ("street code=S", 1, "name", "a street needs this field"),
         ("town code=T name=x", 1, nil, "unknown record kind 'town'"),
@@ -57,6 +65,7 @@ import Testing
         ("person code=P name=p role=grid_worker", 1, "grid", "a grid_worker needs a grid"),
         ("person code=P name=p role=community_admin phone=12ab", 1, "phone", "is not an 11-digit mobile"),
         ("task code=T title=t points=1 slots=1 deadline=2026-02-30", 1, "deadline", "is not a date written YYYY-MM-DD"),
+        ("task code=T title=t points=1 slots=1 deadline=2026-02-20 photo=maybe", 1, "photo", "'maybe' is not yes or no"),
         ("just-a-word-and garbage", 1, nil, "'garbage' is not a key=value field"),
     ] as [(String, Int, String?, String)])
     func malformedSeedsNameTheLineAndField(text: String, line: Int, field: String?, message: String) {

@@ -72,4 +72,17 @@ import Testing
             #expect(Self.parser.command(in: text, now: Self.wednesday) == nil, "\(text)")
         }
     }
+
+    /// `需拍照` and its variants ask for a photo and are not part of the title; a task about
+    /// photos does not ask for one.
+    @Test func aTaskDraftReadsThePhotoWords() {
+        for text in ["发布任务 清理楼道 10分 需拍照", "发布任务 清理楼道 10分（需附照片）", "发布任务 清理楼道 10分 拍照为证", "发布任务 清理楼道 10分 须上传照片"] {
+            guard case .postTask(let draft)? = Self.command(text) else { Issue.record("\(text) was not read"); continue }
+            #expect(draft.photoRequired, "\(text)")
+            #expect(draft.title == "清理楼道", "\(text) → \(draft.title)")
+        }
+        guard case .postTask(let plain)? = Self.command("发布任务 整理社区老照片 10分") else { Issue.record("not read"); return }
+        #expect(!plain.photoRequired)
+        #expect(plain.title == "整理社区老照片")
+    }
 }

@@ -48,6 +48,9 @@ import Testing
 
             let listed = try await call(.get, "/api/v1/tasks", token: worker)
             #expect(listed.0 == .ok && listed.1.contains(#""code":"T4""#) && listed.1.contains(#""slotsTaken":1"#))
+            #expect(listed.1.contains(#""photoRequired":false"#))
+            let photoTask = try await call(.post, "/api/v1/tasks", #"{"title":"清理3号楼楼道小广告","points":5,"photoRequired":true}"#, token: worker)
+            #expect(photoTask.0 == .created && photoTask.1.contains(#""photoRequired":true"#), "\(photoTask.1)")
             #expect(try await client.execute(uri: "/api/v1/tasks", method: .get, headers: [:], body: nil).status == .unauthorized)
             #expect(try await store.verifyLedger().isSound)
         }

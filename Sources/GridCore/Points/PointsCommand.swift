@@ -35,13 +35,16 @@ public struct TaskDraft: Sendable, Equatable {
     public var deadline: String
     /// Whether the deadline was written (else a week from today was taken).
     public var deadlineGiven: Bool
+    /// Whether completing it needs a photo (`需拍照`, `附照片`).
+    public var photoRequired: Bool
 
-    public init(title: String, points: Int, slots: Int, deadline: String, deadlineGiven: Bool) {
+    public init(title: String, points: Int, slots: Int, deadline: String, deadlineGiven: Bool, photoRequired: Bool = false) {
         self.title = title
         self.points = points
         self.slots = slots
         self.deadline = deadline
         self.deadlineGiven = deadlineGiven
+        self.photoRequired = photoRequired
     }
 }
 
@@ -139,8 +142,9 @@ public struct PointsCommandParser: Sendable {
 
     // MARK: Task drafts
 
-    /// Reads `清理3号楼楼道小广告 10分 2人 周五前`: points (`10分`, `10积分`), slots (`2人`,
-    /// `2名`, `限2人`), a deadline phrase, and the rest as the title.
+    /// Reads `清理3号楼楼道小广告 10分 2人 周五前 需拍照`: points (`10分`, `10积分`), slots (`2人`,
+    /// `2名`, `限2人`), a deadline phrase, whether a photo is required (`需拍照`, `附照片`,
+    /// `拍照为证`), and the rest as the title.
     func draft(_ text: String, now: Date) -> Result<TaskDraft, PointsCommandError> {
         let example = "例如「发布任务 清理3号楼楼道小广告 10分 2人 周五前」"
         var rest = text
@@ -149,6 +153,11 @@ public struct PointsCommandParser: Sendable {
         }
         let slots = Self.take(#/限?(\d+)\s*(?:人|名|位)/#, from: &rest) ?? 1
         guard slots > 0, slots <= 1_000 else { return .failure(PointsCommandError("人数应在 1–1000 之间，\(example)")) }
+        var photoRequired = false
+        if let match = rest.firstMatch(of: Self.photoPhrase) {
+            photoRequired = true
+            rest.removeSubrange(match.range)
+        }
         var deadline: String?
         if let (day, range) = deadlineDay(in: rest, now: now) {
             deadline = day
@@ -160,8 +169,12 @@ public struct PointsCommandParser: Sendable {
         guard title.count <= 60 else { return .failure(PointsCommandError("任务名称请控制在 60 字以内")) }
         let fallback = CalendarDay(now.addingTimeInterval(7 * 86_400), in: timeZone).description
         if let deadline, deadline < CalendarDay(now, in: timeZone).description { return .failure(PointsCommandError("截止日期 \(deadline) 已经过去了")) }
-        return .success(TaskDraft(title: title, points: points, slots: slots, deadline: deadline ?? fallback, deadlineGiven: deadline != nil))
+        return .success(TaskDraft(title: title, points: points, slots: slots, deadline: deadline ?? fallback, deadlineGiven: deadline != nil,
+                                  photoRequired: photoRequired))
     }
+
+    /// The words of a task that asks for a photo as evidence of the work.
+    static var photoPhrase: Regex<Substring> { #/[（(]?(?:(?:需要?|须|必须|要)(?:拍照|附照片|附图|照片|上传照片)(?:为证|留证)?|附照片|附图|拍照(?:为证|留证|打卡)|照片为证)[）)]?/# }
 
     /// Removes the first match of a one-number pattern and returns the number.
     static func take(_ pattern: Regex<(Substring, Substring)>, from text: inout String) -> Int? {

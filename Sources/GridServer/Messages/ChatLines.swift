@@ -102,6 +102,7 @@ public enum ChatLine: String, CaseIterable, Sendable {
     case taskNothingToReview = "task.nothing_to_review"
     case taskSeveralToReview = "task.several_to_review"
     case taskChanged = "task.changed"
+    case taskPhotoNeeded = "task.photo_needed"
     case voucherOfferNotFound = "voucher.offer_not_found"
     case voucherOutOfStock = "voucher.out_of_stock"
     case voucherNotFound = "voucher.not_found"

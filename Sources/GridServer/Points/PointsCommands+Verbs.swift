@@ -11,6 +11,7 @@ extension PointsCommands {
         return [answer(request, .taskPosted, [
             "code": posted.task.code, "title": posted.task.title, "points": posted.task.points, "slots": posted.task.slots,
             "deadline": posted.task.deadline, "defaultDeadline": !draft.deadlineGiven, "groups": posted.groups.joined(separator: "、"),
+            "photoRequired": posted.task.photoRequired,
         ])] + posted.announcements
     }
 
@@ -37,7 +38,7 @@ extension PointsCommands {
         try await tx.signUp(task: code, person: person, household: household, contact: ChatContact(request.message), at: request.now)
         return [answer(request, .taskSignedUp, [
             "name": person.name, "code": code, "title": record.task.title, "left": record.task.slots - record.slotsTaken - 1,
-            "deadline": record.task.deadline,
+            "deadline": record.task.deadline, "photoRequired": record.task.photoRequired,
         ])]
     }
 
@@ -50,12 +51,26 @@ extension PointsCommands {
         return [done(request, .taskWithdrawn, ["code": code])]
     }
 
-    /// 完成 T4 …: the resident says it is done; the grid's staff are asked to review it.
+    /// 完成 T4 …: the resident says it is done; the grid's staff are asked to review it. Where
+    /// the task asks for a photo and none came, the completion is held and the photo asked for;
+    /// the person's next photo in this chat completes it (`evidenceJob`).
     func complete(_ code: String, note: String, _ request: Request, tx: PointsTransaction) async throws -> [OutboundMessage] {
         let (person, _) = try request.resident()
         let record = try await tasks.task(code, tx: tx)
         let enrolment = try await tasks.enrolment(code, of: person, tx: tx)
         let photos = request.message.attachments.count
+        if record.task.photoRequired, photos == 0 {
+            // Refused now if it could not be completed at all (past the deadline, already sent).
+            do {
+                _ = try TaskRules.apply(.complete, to: enrolment.state, by: VolunteerTasks.actor(person), task: record.task, today: request.today)
+            } catch {
+                throw CommandRefusal(error.description)
+            }
+            guard try await tx.hold(enrolment, note: note.isEmpty ? nil : note, in: ChatContact(request.message), at: request.now) else {
+                throw CommandRefusal(replies.line(.taskChanged, ["code": code]))
+            }
+            return [done(request, .taskPhotoNeeded, ["code": code, "title": record.task.title, "deadline": record.task.deadline])]
+        }
         try await tasks.move(enrolment, .complete, actor: VolunteerTasks.actor(person), task: record, today: request.today, now: request.now, tx: tx,
                              note: note.isEmpty ? nil : note, photos: photos)
         var messages = [answer(request, .taskCompleted, ["code": code, "title": record.task.title])]

@@ -49,7 +49,7 @@ struct PointsCommands: ChatCommandReader {
 
     func job(for stored: StoredInboundMessage, now: Date) async throws -> CommandJob? {
         let message = stored.message
-        guard let parsed = commands.command(in: message.text, now: now) else { return nil }
+        guard let parsed = commands.command(in: message.text, now: now) else { return try await evidenceJob(for: stored, now: now) }
         let command: PointsCommand
         switch parsed {
         case .failure(let error): throw CommandRefusal(error.reason)
@@ -63,6 +63,28 @@ struct PointsCommands: ChatCommandReader {
                               replies: replies, privately: privately)
         return CommandJob(name: "points.\(Self.name(of: command))") { tx, keys in
             for outbound in try await perform(command, request, tx: tx.points) {
+                try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
+            }
+        }
+    }
+
+    /// A photo that completes a held completion (`完成 T4` said without the photo its task asks
+    /// for): from the same person, in the chat the completion was held in, with no words or
+    /// words that are neither a report nor a report command (a photo of a new problem is that
+    /// problem's report; `#12 …` with a photo adds to report 12).
+    private func evidenceJob(for stored: StoredInboundMessage, now: Date) async throws -> CommandJob? {
+        let message = stored.message
+        guard !message.attachments.isEmpty else { return nil }
+        let words = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard words.isEmpty || !MessageProcessor.looksLikeCommand(words) && tasks.parser.parse(words, groupBuilding: nil).intent != .report,
+              let person = try await store.person(platform: message.platform, userID: message.senderID),
+              let held = try await store.readingPoints({ tx in try await tx.heldCompletion(person: person.code, botCode: message.botCode, chatID: message.chatID) })
+        else { return nil }
+        let note = [held.note, words.isEmpty ? nil : words].compactMap { $0 }.joined(separator: "；")
+        let request = Request(stored: stored, person: person, community: try await store.directory(), now: now,
+                              today: CalendarDay(now, in: commands.timeZone).description, replies: replies, privately: nil)
+        return CommandJob(name: "points.complete_with_photo") { tx, keys in
+            for outbound in try await complete(held.enrolment.taskCode, note: note, request, tx: tx.points) {
                 try await tx.enqueue(outbound, dedupeKey: keys.next(), at: now)
             }
         }

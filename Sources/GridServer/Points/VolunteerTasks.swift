@@ -37,6 +37,7 @@ struct VolunteerTasks: Sendable {
         var announcements: [OutboundMessage] = []
         if let text = replies.render(.taskAnnounce, [
             "code": task.code, "title": task.title, "points": task.points, "slots": task.slots, "deadline": task.deadline, "building": building ?? "",
+            "photoRequired": task.photoRequired,
         ]) {
             announcements = try groups.map { try directory.outbound(text, to: $0, secrets: secrets) }
         }

@@ -23,6 +23,8 @@ struct TasksAPIController: Sendable {
         var deadline: String?
         /// The building it is for; read from the title when left out; none for the whole community.
         var building: String?
+        /// Whether a completion needs a photo; false when left out.
+        var photoRequired: Bool?
     }
 
     struct ReviewBody: Decodable {
@@ -41,6 +43,18 @@ struct TasksAPIController: Sendable {
         var slotsTaken: Int
         var deadline: String
         var building: String?
+        var photoRequired: Bool
+
+        init(_ task: VolunteerTask, slotsTaken: Int) {
+            code = task.code
+            title = task.title
+            points = task.points
+            slots = task.slots
+            self.slotsTaken = slotsTaken
+            deadline = task.deadline
+            building = task.buildingCode
+            photoRequired = task.photoRequired
+        }
     }
 
     func addRoutes(to router: Router<some RequestContext>) {
@@ -48,18 +62,14 @@ struct TasksAPIController: Sendable {
             _ = try await staff(request)
             let today = CalendarDay(now()).description
             let tasks = try await store.readingPoints { tx in try await tx.openTasks(today: today) }
-            return try CounterController.json(tasks.map {
-                TaskJSON(code: $0.task.code, title: $0.task.title, points: $0.task.points, slots: $0.task.slots, slotsTaken: $0.slotsTaken,
-                         deadline: $0.task.deadline, building: $0.task.buildingCode)
-            })
+            return try CounterController.json(tasks.map { TaskJSON($0.task, slotsTaken: $0.slotsTaken) })
         }
         router.post("/api/v1/tasks") { request, _ in
             let person = try await staff(request)
             let body = try await jsonBody(NewTask.self, request, example: #"{"title": "清理3号楼楼道小广告", "points": 10, "slots": 2, "deadline": "2026-12-31"}"#)
             return try await refusing {
                 let posted = try await post(body, by: person)
-                return try CounterController.json(TaskJSON(code: posted.task.code, title: posted.task.title, points: posted.task.points, slots: posted.task.slots,
-                                                           slotsTaken: 0, deadline: posted.task.deadline, building: posted.task.buildingCode), status: .created)
+                return try CounterController.json(TaskJSON(posted.task, slotsTaken: 0), status: .created)
             }
         }
         router.post("/api/v1/tasks/:code/review") { request, context in
@@ -148,6 +158,7 @@ struct TasksAPIController: Sendable {
             guard given >= today else { throw ServiceError(.badRequest, message: "deadline \(given) has passed") }
             deadline = given
         }
-        return TaskDraft(title: title, points: body.points, slots: slots, deadline: deadline, deadlineGiven: body.deadline != nil)
+        return TaskDraft(title: title, points: body.points, slots: slots, deadline: deadline, deadlineGiven: body.deadline != nil,
+                         photoRequired: body.photoRequired ?? false)
     }
 }
