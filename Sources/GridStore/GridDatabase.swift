@@ -99,6 +99,9 @@ public final class GridDatabase: Sendable {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            // The writer first: it can fail (a file that is not a database), and a pool must
+            // never be dropped unshut.
+            let writer = try SQLiteWriter(path: url.path)
             let pool = EventLoopGroupConnectionPool(
                 source: SQLiteSource(path: url.path),
                 maxConnectionsPerEventLoop: 2,
@@ -106,7 +109,6 @@ public final class GridDatabase: Sendable {
                 pruneInterval: nil,
                 logger: logger,
                 on: group)
-            let writer = try SQLiteWriter(path: url.path)
             return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), writer: SQLiteWriterPool(writer: writer), logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
