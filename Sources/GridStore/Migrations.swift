@@ -150,6 +150,12 @@ public struct Migrator: Sendable {
             try await db.alter(table: "task_enrolments").column("held_bot_code", type: .text).run()
             try await db.alter(table: "task_enrolments").column("held_chat_id", type: .text).run()
         }),
+        Migration(version: 20, name: "retention", apply: { db, _ in
+            // When retention cleared a message's text and sender, or masked a closed report.
+            try await db.alter(table: "inbound_messages").column("purged_at", type: .bigint).run()
+            try await db.alter(table: "reports").column("purged_at", type: .bigint).run()
+            try await db.create(index: "inbound_messages_received").on("inbound_messages").column("received_at").run()
+        }),
     ]
 
     let database: GridDatabase
@@ -208,6 +214,7 @@ public struct Migrator: Sendable {
                 .column("applied_at", type: .bigint, .notNull)
                 .run()
         }
+        try await refuseNewerSchema(on: db, known: migrations)
         var done: [Int] = []
         for migration in migrations {
             // Read inside the transaction that holds the lock, so a migration another instance

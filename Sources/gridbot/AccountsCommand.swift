@@ -17,7 +17,7 @@ struct AccountsCommand: AsyncParsableCommand {
 func withAccounts(_ options: ConfigurationOptions, _ body: (SQLStore) async throws -> Void) async throws {
     var configuration = try options.resolve()
     configuration.seedFile = nil
-    let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel))
+    let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat))
     do {
         try await body(services.store)
     } catch {

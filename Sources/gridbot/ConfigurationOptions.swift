@@ -41,6 +41,21 @@ struct ConfigurationOptions: ParsableArguments {
     @Option(name: .customLong("metrics-token"), help: "A token /metrics requires as 'Authorization: Bearer …' (GRIDBOT_METRICS_TOKEN; default: none).")
     var metricsToken: String?
 
+    @Option(name: .customLong("log-format"), help: "text or json, one object per line for log shipping (GRIDBOT_LOG_FORMAT; default text).")
+    var logFormat: String?
+
+    @Option(name: .customLong("backup-every"), help: "serve: write a checked backup of the SQLite database this often, e.g. 6h (GRIDBOT_BACKUP_EVERY; default never).")
+    var backupEvery: String?
+
+    @Option(name: .customLong("backup-keep"), help: "serve: how many rotating backups to keep (GRIDBOT_BACKUP_KEEP; default 28).")
+    var backupKeep: String?
+
+    @Option(name: .customLong("backup-folder"), help: "Where rotating backups go (GRIDBOT_BACKUP_FOLDER; default backups/ beside the database).")
+    var backupFolder: String?
+
+    @Option(name: .customLong("retain-messages"), help: "Keep chat messages' text and sender this long, e.g. 180d (GRIDBOT_RETAIN_MESSAGES; default forever).")
+    var retainMessages: String?
+
     @Flag(name: .customLong("light-password-hashing"),
           help: "Demos and tests only: hash seed passwords at scrypt's lowest cost (GRIDBOT_LIGHT_PASSWORD_HASHING; default: full cost).")
     var lightPasswordHashing = false
@@ -60,6 +75,11 @@ struct ConfigurationOptions: ParsableArguments {
         flags[.sessionLifetime] = sessionLifetime
         flags[.publicURL] = publicURL
         flags[.metricsToken] = metricsToken
+        flags[.logFormat] = logFormat
+        flags[.backupEvery] = backupEvery
+        flags[.backupKeep] = backupKeep
+        flags[.backupFolder] = backupFolder
+        flags[.retainMessages] = retainMessages
         if lightPasswordHashing { flags[.lightPasswordHashing] = "yes" }
         do {
             return try AppConfiguration.resolve(flags: flags, environment: ProcessInfo.processInfo.environment)
@@ -70,12 +90,19 @@ struct ConfigurationOptions: ParsableArguments {
     }
 }
 
-/// Sets up logging once for the process, to standard error.
-func bootstrapLogging(level: Logger.Level) -> Logger {
+/// Sets up logging once for the process, to standard error, as text lines or JSON objects.
+func bootstrapLogging(level: Logger.Level, format: LogFormat = .text) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = level
-        return handler
+        switch format {
+        case .text:
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        case .json:
+            var handler = JSONLogHandler(label: label)
+            handler.logLevel = level
+            return handler
+        }
     }
     var logger = Logger(label: "gridbot")
     logger.logLevel = level

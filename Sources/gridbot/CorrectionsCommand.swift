@@ -32,7 +32,7 @@ struct CorrectionsExportCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolve()
-        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel))
+        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat))
         let lines: [LabelledMessage]
         do {
             lines = try await Self.labelled(services)

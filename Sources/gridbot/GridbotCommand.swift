@@ -11,6 +11,6 @@ struct GridbotCommand: AsyncParsableCommand {
             gateways, turns problems into tracked reports, and runs the community's volunteer points.
             Every option can also be set by a GRIDBOT_* environment variable (flags win).
             """,
-        subcommands: [ServeCommand.self, MigrateCommand.self, SeedCommand.self, ReportsCommand.self, LedgerCommand.self, AccountsCommand.self, ParseCommand.self, EvalCommand.self, TrainCommand.self, CorrectionsCommand.self, BenchCommand.self]
+        subcommands: [ServeCommand.self, MigrateCommand.self, BackupCommand.self, RestoreCommand.self, PurgeCommand.self, SeedCommand.self, ReportsCommand.self, LedgerCommand.self, AccountsCommand.self, ParseCommand.self, EvalCommand.self, TrainCommand.self, CorrectionsCommand.self, BenchCommand.self]
     )
 }

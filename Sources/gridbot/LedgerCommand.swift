@@ -26,7 +26,7 @@ struct LedgerVerifyCommand: AsyncParsableCommand {
     func run() async throws {
         var configuration = try options.resolve()
         configuration.seedFile = nil  // an audit never writes
-        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel))
+        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat))
         let report: LedgerAuditReport
         do {
             report = try await services.store.verifyLedger()

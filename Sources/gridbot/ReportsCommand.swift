@@ -24,7 +24,7 @@ struct ReportsShowCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try options.resolve()
-        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel))
+        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat))
         do {
             try await show(services)
         } catch {
@@ -90,7 +90,7 @@ struct ReportsStatsCommand: AsyncParsableCommand {
         let start = try day(from, "from", default: now.addingTimeInterval(-30 * 86400))
         let end = try day(to, "to", default: now.addingTimeInterval(86400))
         let configuration = try options.resolve()
-        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel))
+        let services = try await prepareServices(configuration, logger: bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat))
         let stats: ReportStatistics
         do {
             stats = try await services.store.statistics(from: start, to: end)

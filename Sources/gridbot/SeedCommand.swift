@@ -22,7 +22,7 @@ struct SeedCommand: AsyncParsableCommand {
 
     func run() async throws {
         var configuration = try options.resolve()
-        let logger = bootstrapLogging(level: configuration.logLevel)
+        let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
         let seed: CommunitySeed
         do {
             seed = try loadSeedFile(file)

@@ -47,6 +47,22 @@ public struct AppConfiguration: Sendable {
     /// seed passwords are hashed at scrypt's lowest cost (2^10) instead of the full 2^15, so a
     /// seed loads fast. Never set it where the passwords matter.
     public var lightPasswordHashing = false
+    /// `--log-format` / `GRIDBOT_LOG_FORMAT`: `text` (one readable line per entry) or `json`
+    /// (one JSON object per line, for log shipping). Default `text`.
+    public var logFormat: LogFormat = .text
+    /// `--backup-every` / `GRIDBOT_BACKUP_EVERY`: with the embedded SQLite database, how often
+    /// `serve` writes a checked backup (m, h or d, at least 10m). Default: never.
+    public var backupEvery: TimeInterval?
+    /// `--backup-keep` / `GRIDBOT_BACKUP_KEEP`: how many rotating backups are kept; the oldest
+    /// beyond that are removed. Default `28` (a week at every 6h).
+    public var backupKeep = 28
+    /// `--backup-folder` / `GRIDBOT_BACKUP_FOLDER`: where rotating backups are written, a folder
+    /// of their own. Default `backups` beside the database file.
+    public var backupFolder: String?
+    /// `--retain-messages` / `GRIDBOT_RETAIN_MESSAGES`: how long stored chat messages keep their
+    /// text and sender (d or h). Older ones that made no report lose both; those that made a
+    /// report closed at least that long have their personal data masked. Default: kept.
+    public var retainMessages: TimeInterval?
     /// The environment that bots' and chat groups' `env:NAME` settings (secrets, post URLs) are
     /// read from: the process's own when resolved, empty by default so tests name what they set.
     public var secrets: [String: String] = [:]
@@ -68,6 +84,11 @@ public struct AppConfiguration: Sendable {
         case publicURL = "public-url"
         case metricsToken = "metrics-token"
         case lightPasswordHashing = "light-password-hashing"
+        case logFormat = "log-format"
+        case backupEvery = "backup-every"
+        case backupKeep = "backup-keep"
+        case backupFolder = "backup-folder"
+        case retainMessages = "retain-messages"
 
         /// The environment variable: `GRIDBOT_` and the key in upper case with underscores.
         public var environmentName: String {
@@ -155,8 +176,42 @@ public struct AppConfiguration: Sendable {
             case "0", "false", "no", "": lightPasswordHashing = false
             default: throw fail("'\(text)' is not yes or no")
             }
+        case .logFormat:
+            guard let format = LogFormat(rawValue: text.lowercased()) else { throw fail("'\(text)' is not a log format (text or json)") }
+            logFormat = format
+        case .backupEvery:
+            guard case .seconds(let seconds)? = TimeLimit(text), seconds >= 600 else {
+                throw fail("'\(text)' is not a backup interval of at least 10m, such as 6h or 1d")
+            }
+            backupEvery = TimeInterval(seconds)
+        case .backupKeep:
+            guard let keep = Int(text), (1...10_000).contains(keep) else { throw fail("'\(text)' is not a number of backups from 1 to 10000") }
+            backupKeep = keep
+        case .backupFolder:
+            guard !text.isEmpty else { throw fail("the backup folder is empty") }
+            backupFolder = text
+        case .retainMessages:
+            guard case .seconds(let seconds)? = TimeLimit(text), seconds >= 86_400 else {
+                throw fail("'\(text)' is not a retention of at least 1d, such as 180d")
+            }
+            retainMessages = TimeInterval(seconds)
         }
     }
+
+    /// Where rotating backups go: `--backup-folder`, else `backups` beside the SQLite file.
+    public var resolvedBackupFolder: String? {
+        if let backupFolder { return backupFolder }
+        guard case .sqlite(let path) = database else { return nil }
+        return URL(fileURLWithPath: path).deletingLastPathComponent().appendingPathComponent("backups").path
+    }
+}
+
+/// How log entries are written.
+public enum LogFormat: String, Sendable {
+    /// One readable line per entry (swift-log's stream format).
+    case text
+    /// One JSON object per line: `time`, `level`, `label`, `message`, `source` and the metadata.
+    case json
 }
 
 /// A configuration value that cannot be used, naming the flag or variable it came from.

@@ -12,6 +12,10 @@ public struct BackgroundWork: Sendable {
     public let outbound: OutboundSender
     public let deadlines: DeadlineWatcher
     public let expiry: VoucherExpiryWatcher
+    /// Rotating backups of the embedded database, when `--backup-every` is set.
+    public let backups: BackupRotation?
+    /// Message retention, when `--retain-messages` is set.
+    public let retention: RetentionWatcher?
 
     /// The workers over a set of services, each telling the sender when it queued something.
     public init(_ services: GridBotServices) {
@@ -26,10 +30,23 @@ public struct BackgroundWork: Sendable {
             triage: services.triage, logger: services.logger, now: services.now, onMessagesQueued: outbound.notify)
         expiry = VoucherExpiryWatcher(store: services.store, replies: services.replies, logger: services.logger, now: services.now,
                                       onMessagesQueued: outbound.notify)
+        let configuration = services.configuration
+        if let every = configuration.backupEvery, services.database.backend == .sqlite, let folder = configuration.resolvedBackupFolder {
+            backups = BackupRotation(database: services.database, folder: folder, every: every, keep: configuration.backupKeep,
+                                     logger: services.logger, now: services.now)
+        } else {
+            backups = nil
+        }
+        retention = configuration.retainMessages.map {
+            RetentionWatcher(store: services.store, retain: $0, logger: services.logger, now: services.now)
+        }
     }
 
     /// The workers as services, in the order they start.
-    var services: [any Service] { [outbound, processor, deadlines, expiry] }
+    var services: [any Service] {
+        let upkeep: [any Service] = [backups as (any Service)?, retention].compactMap { $0 }
+        return [outbound, processor, deadlines, expiry] + upkeep
+    }
 
     /// Runs every worker until none has anything left to do at the clock's present moment: each
     /// stored message processed, each deadline and expiry due acted on, each message due sent.
