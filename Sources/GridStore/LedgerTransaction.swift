@@ -1,5 +1,6 @@
 import Foundation
 import GridCore
+import PostgresKit
 import SQLKit
 
 /// What posting a transfer did.
@@ -44,7 +45,9 @@ public struct LedgerTransaction: Sendable {
     }
 
     public func transfer(id: String) async throws -> LedgerTransfer? {
-        try await db.select().columns(Self.columns).from("ledger_transfers").where("id", .equal, id).first().map(Self.transfer)
+        try await db.raw("""
+            SELECT id, debit_account, credit_account, amount, code, reference, reverses, at FROM ledger_transfers WHERE id = \(bind: id)
+            """).first().map(Self.transfer)
     }
 
     /// Posts a transfer that the caller's own conditional write in this transaction has just
@@ -60,10 +63,14 @@ public struct LedgerTransaction: Sendable {
     /// Posts a transfer: idempotent by id, refused when it would take an account that may not go
     /// negative below zero. The chain head is locked first, so concurrent postings (and retries of
     /// one id) queue behind each other on PostgreSQL as SQLite's write lock queues them.
+    ///
+    /// Every posting runs these statements, so they are written out as SQL with binds rather
+    /// than built per call.
     public func post(_ transfer: LedgerTransfer) async throws -> PostingOutcome {
         guard transfer.amount > 0 else { throw LedgerError.invalidAmount(transfer.amount) }
         guard transfer.debitAccount != transfer.creditAccount else { throw LedgerError.sameAccount(transfer.debitAccount) }
-        guard let head = try await db.select().columns("seq", "hash").from("ledger_head").where("id", .equal, 1).for(.update).first() else {
+        let lock: SQLQueryString = db.dialect.name == PostgresDialect().name ? " FOR UPDATE" : ""
+        guard let head = try await db.raw("SELECT seq, hash FROM ledger_head WHERE id = 1\(lock)").first() else {
             throw StoreError.corrupt("the ledger has no chain head")
         }
         if let existing = try await self.transfer(id: transfer.id) {
@@ -77,32 +84,30 @@ public struct LedgerTransaction: Sendable {
             }
         }
         // The balance rule is part of the write itself, never a read before it.
-        let debited = try await db.update("ledger_accounts")
-            .set(SQLIdentifier("balance"), to: SQLBinaryExpression(SQLColumn("balance"), .subtract, SQLBind(transfer.amount)))
-            .where("code", .equal, transfer.debitAccount)
-            .where { $0.where("may_go_negative", .equal, 1).orWhere("balance", .greaterThanOrEqual, transfer.amount) }
-            .returning("balance").all()
+        let debited = try await db.raw("""
+            UPDATE ledger_accounts SET balance = balance - \(bind: transfer.amount)
+            WHERE code = \(bind: transfer.debitAccount) AND (may_go_negative = 1 OR balance >= \(bind: transfer.amount))
+            RETURNING balance
+            """).all()
         if debited.isEmpty {
             guard let balance = try await balance(of: transfer.debitAccount) else { throw LedgerError.accountNotFound(transfer.debitAccount) }
             throw LedgerError.exceedsBalance(account: transfer.debitAccount, balance: balance, amount: transfer.amount)
         }
-        let credited = try await db.update("ledger_accounts")
-            .set(SQLIdentifier("balance"), to: SQLBinaryExpression(SQLColumn("balance"), .add, SQLBind(transfer.amount)))
-            .where("code", .equal, transfer.creditAccount).returning("balance").all()
+        let credited = try await db.raw("""
+            UPDATE ledger_accounts SET balance = balance + \(bind: transfer.amount) WHERE code = \(bind: transfer.creditAccount) RETURNING balance
+            """).all()
         guard !credited.isEmpty else { throw LedgerError.accountNotFound(transfer.creditAccount) }
 
         let previous = try head.decode(column: "hash", as: String.self)
         let at = SQLStore.milliseconds(transfer.at)
         let hash = transfer.chainHash(previous: previous, atMilliseconds: at)
-        try await db.insert(into: "ledger_transfers")
-            .columns("id", "debit_account", "credit_account", "amount", "code", "reference", "reverses", "at", "prev_hash", "hash")
-            .values(
-                SQLBind(transfer.id), SQLBind(transfer.debitAccount), SQLBind(transfer.creditAccount), SQLBind(transfer.amount),
-                SQLBind(transfer.code.rawValue), SQLBind(transfer.reference),
-                transfer.reverses.map { SQLBind($0) as any SQLExpression } ?? SQLLiteral.null, SQLBind(at), SQLBind(previous), SQLBind(hash))
-            .run()
-        try await db.update("ledger_head").set("seq", to: try head.decode(column: "seq", as: Int64.self) + 1).set("hash", to: hash)
-            .where("id", .equal, 1).run()
+        try await db.raw("""
+            INSERT INTO ledger_transfers (id, debit_account, credit_account, amount, code, reference, reverses, at, prev_hash, hash)
+            VALUES (\(bind: transfer.id), \(bind: transfer.debitAccount), \(bind: transfer.creditAccount), \(bind: transfer.amount),
+                \(bind: transfer.code.rawValue), \(bind: transfer.reference), \(WorkOrderTransaction.optional(transfer.reverses)), \(bind: at),
+                \(bind: previous), \(bind: hash))
+            """).run()
+        try await db.raw("UPDATE ledger_head SET seq = \(bind: try head.decode(column: "seq", as: Int64.self) + 1), hash = \(bind: hash) WHERE id = 1").run()
         return .created
     }
 }
