@@ -167,6 +167,13 @@ try {
   await step("04-acknowledged", { action: `document.querySelector("input[name='verb'][value='acknowledge']").form.submit()`, expect: "p.ok" });
   await step("05-filtered", { url: "/reports?status=all&category=fire_safety", expect: "table#reports" });
   await step("06-dashboard", { url: "/dashboard", expect: "svg" });
+  // The grid map: 3号楼's trapped-in-the-lift report colours it red; on a phone the map scrolls
+  // in its own box and the page stays as wide as the screen; then the same at a desk's width.
+  const mapFits = { expression: `document.documentElement.scrollWidth <= innerWidth`, what: "the map page is wider than the screen" };
+  await step("06b-map-phone", { url: "/map", expect: "#map svg a[data-building='3'][data-state='emergency']", check: mapFits });
+  await send("Emulation.setDeviceMetricsOverride", { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+  await step("06c-map-desktop", { url: "/map?building=3", expect: "#building a[href='/reports/1']", check: mapFits });
+  await send("Emulation.setDeviceMetricsOverride", { width: 412, height: 900, deviceScaleFactor: 1, mobile: true });
   await step("07-admin", { url: "/admin", expect: "table#change-log" });
   await step("08-routing-saved", {
     action: `(() => { const f = document.querySelector("form[action='/admin/routing'] input[value='noise']").form; f.querySelector('select').value = 'police'; f.submit(); })()`,

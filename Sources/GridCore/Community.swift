@@ -51,13 +51,19 @@ public struct Building: Codable, Sendable, Hashable {
     public var gridCode: String
     public var units: Int
     public var floors: Int
+    /// Where it stands on the community's site plan, in plan cells (`x=3 y=1` in the seed);
+    /// nil when not given, and the grid map places it itself.
+    public var planX: Int?
+    public var planY: Int?
 
-    public init(code: String, name: String, gridCode: String, units: Int, floors: Int) {
+    public init(code: String, name: String, gridCode: String, units: Int, floors: Int, planX: Int? = nil, planY: Int? = nil) {
         self.code = code
         self.name = name
         self.gridCode = gridCode
         self.units = units
         self.floors = floors
+        self.planX = planX
+        self.planY = planY
     }
 }
 

@@ -129,10 +129,13 @@ struct SeedParser {
             seed.grids.append(grid)
         case "building":
             let code = try fields.required("code")
+            let x = try fields.optionalInteger("x", in: 0...99)
+            let y = try fields.optionalInteger("y", in: 0...99)
+            guard (x == nil) == (y == nil) else { throw fields.error(x == nil ? "y" : "x", "a position on the plan needs both x and y") }
             let building = Building(
                 code: code, name: try fields.optional("name") ?? "\(code)号楼",
                 gridCode: try fields.reference("grid", kind: "grid", into: &references),
-                units: try fields.integer("units", in: 1...99), floors: try fields.integer("floors", in: 1...200))
+                units: try fields.integer("units", in: 1...99), floors: try fields.integer("floors", in: 1...200), planX: x, planY: y)
             try define("building", building.code, record.line)
             seed.buildings.append(building)
         case "household":
@@ -308,6 +311,11 @@ struct FieldReader {
     mutating func required(_ key: String) throws(SeedError) -> String {
         guard let value = try optional(key) else { throw error(key, "a \(record.kind) needs this field") }
         return value
+    }
+
+    mutating func optionalInteger(_ key: String, in range: ClosedRange<Int>) throws(SeedError) -> Int? {
+        guard unread[key] != nil else { return nil }
+        return try integer(key, in: range)
     }
 
     mutating func integer(_ key: String, in range: ClosedRange<Int>) throws(SeedError) -> Int {

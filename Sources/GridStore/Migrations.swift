@@ -156,6 +156,11 @@ public struct Migrator: Sendable {
             try await db.alter(table: "reports").column("purged_at", type: .bigint).run()
             try await db.create(index: "inbound_messages_received").on("inbound_messages").column("received_at").run()
         }),
+        Migration(version: 21, name: "site_plan", apply: { db, _ in
+            // Where each building stands on the grid map, in plan cells; NULL lets the map place it.
+            try await db.alter(table: "buildings").column("plan_x", type: .bigint).run()
+            try await db.alter(table: "buildings").column("plan_y", type: .bigint).run()
+        }),
     ]
 
     let database: GridDatabase

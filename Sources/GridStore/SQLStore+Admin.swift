@@ -142,10 +142,11 @@ extension SQLStore {
     /// The buildings, in code order.
     public func buildings() async throws -> [Building] {
         try await database.withConnection { db in
-            try await db.select().columns("code", "name", "grid_code", "units", "floors").from("buildings").orderBy("code").all()
+            try await db.select().columns("code", "name", "grid_code", "units", "floors", "plan_x", "plan_y").from("buildings").orderBy("code").all()
                 .map { row in
                     Building(code: try row.decode(column: "code"), name: try row.decode(column: "name"), gridCode: try row.decode(column: "grid_code"),
-                             units: try row.decode(column: "units"), floors: try row.decode(column: "floors"))
+                             units: try row.decode(column: "units"), floors: try row.decode(column: "floors"),
+                             planX: try row.decode(column: "plan_x"), planY: try row.decode(column: "plan_y"))
                 }
         }
     }

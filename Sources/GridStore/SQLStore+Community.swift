@@ -47,7 +47,7 @@ extension SQLStore {
             for building in seed.buildings {
                 try await upsert(db, "buildings", key: ["code"], [
                     "code": building.code, "name": building.name, "grid_code": building.gridCode,
-                    "units": building.units, "floors": building.floors,
+                    "units": building.units, "floors": building.floors, "plan_x": building.planX, "plan_y": building.planY,
                 ])
             }
             for household in seed.households {
