@@ -177,6 +177,11 @@ public final class MessageProcessor: Service, Sendable {
         let groupBuilding = group?.kind == .building ? group?.buildingCode : nil
         let parse = parser.parse(stored.message.text, groupBuilding: groupBuilding)
         guard parse.intent == .report, let category = parse.category, let urgency = parse.urgency else {
+            // Asked what is going on in the building: its open reports, no personal data.
+            if let building = groupBuilding, parse.intent != .spam, BuildingStatus.asks(stored.message.text),
+               let answer = try await BuildingStatus(store: store, replies: replies).answer(to: stored.message, building: building, directory: directory) {
+                return try await finish(stored, as: .question, reply: answer, now: moment)
+            }
             // A possible report is kept for staff to decide; questions, notices, chat and spam
             // are recorded as such and left alone.
             if parse.needsTriage, parse.intent != .spam, sender?.role.isStaff != true {
