@@ -18,6 +18,13 @@ extension SQLStore {
         }
     }
 
+    /// The directory as this instance last read it, without asking the database whether it has
+    /// changed since; nil before the first read. For hints that may be a moment stale, such as
+    /// what kind of chat a message came from.
+    public func lastReadDirectory() -> CommunityDirectory? {
+        database.directoryCache.last()
+    }
+
     /// Reads the directory from its tables.
     static func readDirectory(_ db: any SQLDatabase) async throws -> CommunityDirectory {
         let grids = try await db.select().columns(Self.gridColumns).from("grids").all().map(Self.grid)
@@ -98,6 +105,10 @@ final class DirectoryCache: Sendable {
 
     func directory(at revision: Int64) -> CommunityDirectory? {
         kept.withLock { kept in kept?.revision == revision ? kept?.directory : nil }
+    }
+
+    func last() -> CommunityDirectory? {
+        kept.withLock { $0?.directory }
     }
 
     func keep(_ directory: CommunityDirectory, at revision: Int64) {

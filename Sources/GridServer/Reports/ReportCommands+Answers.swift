@@ -26,6 +26,8 @@ extension ReportCommands {
             guard place.building != nil || parser.parse(text, groupBuilding: nil).intent != .chat else { return nil }
             return ChatCommand(verb: .supplement, reportIDs: [id], note: text)
         }
+        // In a building's chat every report takes the chat's building, so none there awaits one.
+        if let chat = store.lastReadDirectory()?.chatGroup(botCode: message.botCode, chatID: message.chatID), chat.kind == .building { return nil }
         guard place.building != nil,
               let pending = try await store.reportAwaitingBuilding(platform: message.platform, userID: message.senderID, botCode: message.botCode,
                                                                    chatID: message.chatID, since: now.addingTimeInterval(-Self.answerWindow))
