@@ -11,6 +11,8 @@ struct SeedParser {
     private var seed = CommunitySeed()
     /// Where each code of each kind was defined, to report duplicates and resolve references.
     private var definedAt: [String: [String: Int]] = [:]
+    /// Which building stands on each cell of the site plan, so two never share one.
+    private var planCells: [String: String] = [:]
     /// References to check once the whole file is read: (kind referred to, code, line, field).
     private var references: [(kind: String, code: String, line: Int, field: String)] = []
 
@@ -131,7 +133,11 @@ struct SeedParser {
             let code = try fields.required("code")
             let x = try fields.optionalInteger("x", in: 0...99)
             let y = try fields.optionalInteger("y", in: 0...99)
-            guard (x == nil) == (y == nil) else { throw fields.error(x == nil ? "y" : "x", "a position on the plan needs both x and y") }
+            guard (x == nil) == (y == nil) else { throw fields.error(x == nil ? "x" : "y", "a position on the plan needs both x and y") }
+            if let x, let y {
+                if let other = planCells["\(x),\(y)"] { throw fields.error("x", "building '\(other)' already stands at x=\(x) y=\(y)") }
+                planCells["\(x),\(y)"] = code
+            }
             let building = Building(
                 code: code, name: try fields.optional("name") ?? "\(code)号楼",
                 gridCode: try fields.reference("grid", kind: "grid", into: &references),

@@ -58,18 +58,17 @@ public enum DatabaseCopy {
             throw DatabaseCopyRefused("\(destination.path) already exists; choose a new file name")
         }
         try FileManager.default.createDirectory(at: destination.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let partial = destination.path + ".partial"
-        try? FileManager.default.removeItem(atPath: partial)
+        let partial = destination.path + ".partial-" + UUID().uuidString
         do {
             try await database.withConnection { db in try await db.raw("VACUUM INTO \(bind: partial)").run() }
             let check = try await self.check(sqliteAt: partial, logger: logger)
-            for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
+            for suffix in ["-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
             try FileManager.default.moveItem(atPath: partial, toPath: destination.path)
             var moved = check
             moved.path = destination.path
             return moved
         } catch {
-            try? FileManager.default.removeItem(atPath: partial)
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: partial + suffix) }
             throw error
         }
     }
@@ -129,7 +128,7 @@ public enum DatabaseCopy {
             throw DatabaseCopyRefused("\(backup) has a write-ahead log beside it (\(backup)-wal): it is a live database, not a backup; make one with gridbot backup")
         }
         // Check a private copy, so the backup file is never touched (opening it could leave a WAL).
-        let staged = target + ".restoring"
+        let staged = target + ".restoring-" + UUID().uuidString
         try? FileManager.default.removeItem(atPath: staged)
         try FileManager.default.createDirectory(at: URL(fileURLWithPath: target).deletingLastPathComponent(), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: backup, toPath: staged)
@@ -137,7 +136,7 @@ public enum DatabaseCopy {
         do {
             check = try await self.check(sqliteAt: staged, logger: logger)
         } catch {
-            try? FileManager.default.removeItem(atPath: staged)
+            for suffix in ["", "-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: staged + suffix) }
             throw error
         }
         var keptAs: String?
@@ -154,7 +153,7 @@ public enum DatabaseCopy {
             }
             keptAs = aside
         }
-        for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: staged + suffix) }
+        for suffix in ["-wal", "-shm", ".lock"] { try? FileManager.default.removeItem(atPath: staged + suffix) }
         try FileManager.default.moveItem(atPath: staged, toPath: target)
         var restored = check
         restored.path = target

@@ -72,8 +72,12 @@ public final class GridDatabase: Sendable {
     /// The community directory as last read, with the revision it was read at.
     let directoryCache = DirectoryCache()
     let logger: Logger
+    /// On SQLite, the file's lock held shared for this pool's life, so `gridbot restore` never
+    /// replaces the file under any process using it.
+    private let fileLock: DatabaseLock?
 
-    private init(backend: DatabaseBackend, pool: any ConnectionPool, writer: (any ConnectionPool)? = nil, logger: Logger) {
+    private init(backend: DatabaseBackend, pool: any ConnectionPool, writer: (any ConnectionPool)? = nil, fileLock: DatabaseLock? = nil, logger: Logger) {
+        self.fileLock = fileLock
         self.backend = backend
         self.pool = pool
         self.logger = logger
@@ -99,6 +103,10 @@ public final class GridDatabase: Sendable {
         case .sqlite(let path):
             let url = URL(fileURLWithPath: path)
             try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let lock = try DatabaseLock(database: url.path)
+            guard lock.tryShared() else {
+                throw DatabaseCopyRefused("\(url.path) is being restored (\(lock.path) is held); try again when the restore has finished")
+            }
             // The writer first: it can fail (a file that is not a database), and a pool must
             // never be dropped unshut.
             let writer = try SQLiteWriter(path: url.path)
@@ -109,7 +117,7 @@ public final class GridDatabase: Sendable {
                 pruneInterval: nil,
                 logger: logger,
                 on: group)
-            return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), writer: SQLiteWriterPool(writer: writer), logger: logger)
+            return GridDatabase(backend: .sqlite, pool: SQLitePool(pool: pool), writer: SQLiteWriterPool(writer: writer), fileLock: lock, logger: logger)
         case .postgres(let url):
             let configuration = try SQLPostgresConfiguration(url: url)
             let pool = EventLoopGroupConnectionPool(

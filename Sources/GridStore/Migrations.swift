@@ -155,6 +155,9 @@ public struct Migrator: Sendable {
             try await db.alter(table: "inbound_messages").column("purged_at", type: .bigint).run()
             try await db.alter(table: "reports").column("purged_at", type: .bigint).run()
             try await db.create(index: "inbound_messages_received").on("inbound_messages").column("received_at").run()
+            try await db.create(index: "report_reporters_message").on("report_reporters").column("bot_code").column("chat_id").column("message_id").run()
+            try await db.create(index: "outbound_messages_created").on("outbound_messages").column("created_at").run()
+            try await db.alter(table: "outbound_messages").column("purged_at", type: .bigint).run()
         }),
         Migration(version: 21, name: "site_plan", apply: { db, _ in
             // Where each building stands on the grid map, in plan cells; NULL lets the map place it.

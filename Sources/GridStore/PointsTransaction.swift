@@ -130,6 +130,8 @@ public struct PointsTransaction: Sendable {
         if try await enrolment(task: task, person: person.code) != nil {
             try await db.update("task_enrolments").set("status", to: EnrolmentStatus.signedUp.rawValue).set("signed_up_at", to: Self.ms(date))
                 .set("note", to: SQLLiteral.null).set("reason", to: SQLLiteral.null).set("completed_at", to: SQLLiteral.null)
+                .set("held_at", to: SQLLiteral.null).set("held_note", to: SQLLiteral.null)
+                .set("held_bot_code", to: SQLLiteral.null).set("held_chat_id", to: SQLLiteral.null)
                 .where("task_code", .equal, task).where("person_code", .equal, person.code)
                 .where("status", .equal, EnrolmentStatus.withdrawn.rawValue).run()
             return
@@ -157,7 +159,11 @@ public struct PointsTransaction: Sendable {
         case .approved, .rejected:
             update.set("reviewed_at", to: Self.ms(date)).set("reviewer_code", to: WorkOrderTransaction.optional(reviewer))
                 .set("reason", to: WorkOrderTransaction.optional(reason)).set("reward_points", to: WorkOrderTransaction.optional(rewardPoints))
-        case .signedUp, .withdrawn:
+        case .withdrawn:
+            // A completion held for its photo goes with the withdrawal.
+            update.set("held_at", to: SQLLiteral.null).set("held_note", to: SQLLiteral.null)
+                .set("held_bot_code", to: SQLLiteral.null).set("held_chat_id", to: SQLLiteral.null)
+        case .signedUp:
             break
         }
         let moved = try await update.where("id", .equal, enrolment.id).where("status", .equal, enrolment.status.rawValue).returning("id").all()

@@ -9,12 +9,17 @@ public struct RetentionCounts: Sendable, Equatable {
     public var messagesCleared = 0
     /// Reports closed before the cut-off: personal data is masked in their text, their
     /// messages' text, their timeline notes and their reporters' names; the structured fields
-    /// (category, place, dates, status) stay.
+    /// (category, place, dates, status) stay. A report merged into one closed before the
+    /// cut-off counts too.
     public var reportsMasked = 0
+    /// What GridBot said into chats (cards, notices, answers) before the cut-off, delivered or
+    /// given up on: the text is removed; what it was about (report, chat, time) stays.
+    public var repliesCleared = 0
 
-    public init(messagesCleared: Int = 0, reportsMasked: Int = 0) {
+    public init(messagesCleared: Int = 0, reportsMasked: Int = 0, repliesCleared: Int = 0) {
         self.messagesCleared = messagesCleared
         self.reportsMasked = reportsMasked
+        self.repliesCleared = repliesCleared
     }
 }
 
@@ -35,10 +40,21 @@ extension SQLStore {
         """
     }
 
-    /// Reports closed before `cutoff` and not yet masked.
+    /// Reports closed before `cutoff`, or merged into one that was, not yet masked.
     static func maskableReports(before cutoff: Date) -> SQLQueryString {
+        let cut = WorkOrderTransaction.ms(cutoff)
+        return """
+        FROM reports WHERE purged_at IS NULL AND (
+            (status = 'closed' AND closed_at IS NOT NULL AND closed_at < \(bind: cut))
+            OR (status = 'merged' AND EXISTS (SELECT 1 FROM reports AS target WHERE target.id = reports.merged_into
+                                              AND target.status = 'closed' AND target.closed_at IS NOT NULL AND target.closed_at < \(bind: cut))))
         """
-        FROM reports WHERE status = 'closed' AND closed_at IS NOT NULL AND closed_at < \(bind: WorkOrderTransaction.ms(cutoff)) AND purged_at IS NULL
+    }
+
+    /// Replies older than `cutoff` that are done with (sent or given up) and still hold text.
+    static func clearableReplies(before cutoff: Date) -> SQLQueryString {
+        """
+        FROM outbound_messages WHERE created_at < \(bind: WorkOrderTransaction.ms(cutoff)) AND state IN ('sent', 'dead') AND purged_at IS NULL
         """
     }
 
@@ -47,14 +63,16 @@ extension SQLStore {
         try await database.withConnection { db in
             let messages = try await db.raw("SELECT COUNT(*) AS n " + Self.clearableMessages(before: cutoff)).first(decodingColumn: "n", as: Int.self)
             let reports = try await db.raw("SELECT COUNT(*) AS n " + Self.maskableReports(before: cutoff)).first(decodingColumn: "n", as: Int.self)
-            return RetentionCounts(messagesCleared: messages ?? 0, reportsMasked: reports ?? 0)
+            let replies = try await db.raw("SELECT COUNT(*) AS n " + Self.clearableReplies(before: cutoff)).first(decodingColumn: "n", as: Int.self)
+            return RetentionCounts(messagesCleared: messages ?? 0, reportsMasked: reports ?? 0, repliesCleared: replies ?? 0)
         }
     }
 
-    /// Clears and masks what is older than `cutoff`, in transactions of up to `batch` rows;
-    /// returns what it did. Running it again finds nothing more to do until time moves on.
+    /// Clears and masks what is older than `cutoff`, in small transactions (`batch` rows each,
+    /// so intake never waits behind one); returns what it did. Running it again finds nothing
+    /// more to do until time moves on.
     @discardableResult
-    public func applyRetention(before cutoff: Date, at now: Date, batch: Int = 500) async throws -> RetentionCounts {
+    public func applyRetention(before cutoff: Date, at now: Date, batch: Int = 50) async throws -> RetentionCounts {
         var done = RetentionCounts()
         while true {
             let cleared = try await database.withTransaction { db in
@@ -81,6 +99,20 @@ extension SQLStore {
             }
             done.reportsMasked += masked
             if masked < batch { break }
+        }
+        while true {
+            let cleared = try await database.withTransaction { db in
+                let ids = try await db.raw("SELECT id " + Self.clearableReplies(before: cutoff) + " ORDER BY id LIMIT \(unsafeRaw: String(batch))")
+                    .all().map { try $0.decode(column: "id", as: Int64.self) }
+                for id in ids {
+                    try await db.raw("""
+                        UPDATE outbound_messages SET text = '', reply_to = NULL, reply_url = NULL, purged_at = \(bind: WorkOrderTransaction.ms(now)) WHERE id = \(bind: id)
+                        """).run()
+                }
+                return ids.count
+            }
+            done.repliesCleared += cleared
+            if cleared < batch { break }
         }
         return done
     }

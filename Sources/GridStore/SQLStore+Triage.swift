@@ -222,7 +222,8 @@ extension SQLStore {
             let decided = try await db.select().columns(WorkOrderTransaction.triageColumns).from("triage_candidates")
                 .where("status", .notEqual, TriageCandidate.Status.open.rawValue).all().map(WorkOrderTransaction.triageCandidate)
             for candidate in decided where candidate.status == .dismissed {
-                guard let inbound = try await message(candidate.messageID) else { continue }
+                // A message retention cleared teaches nothing (and its words are gone).
+                guard let inbound = try await message(candidate.messageID), !inbound.text.isEmpty else { continue }
                 byMessage[candidate.messageID] = CorrectedMessage(
                     messageID: candidate.messageID, text: inbound.text, botCode: inbound.botCode, chatID: inbound.chatID,
                     intent: candidate.guessIntent == .report ? .chat : candidate.guessIntent, category: nil, urgency: nil, location: Location())

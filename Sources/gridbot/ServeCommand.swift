@@ -21,16 +21,8 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = try options.resolve()
         let logger = bootstrapLogging(level: configuration.logLevel, format: configuration.logFormat)
-        // Held for the whole run, so `gridbot restore` never replaces the file under this service.
-        var lock: DatabaseLock?
-        if case .sqlite(let path) = configuration.database {
-            let held = try DatabaseLock(database: path)
-            guard held.tryShared() else {
-                printError("error: \(path) is being restored (\(held.path) is locked); start again when the restore has finished")
-                throw ExitCode(1)
-            }
-            lock = held
-        } else if configuration.backupEvery != nil {
+        // (On SQLite the database holds the file's lock shared while open, so a restore waits for this service to stop.)
+        if case .postgres = configuration.database, configuration.backupEvery != nil {
             printError("error: configuration --backup-every: rotating backups are for the embedded SQLite database; back up PostgreSQL with pg_dump (see the README)")
             throw ExitCode(2)
         }
@@ -41,6 +33,5 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data("GridBot is listening on http://\(host):\(port)  (database: \(configuration.database))\n".utf8))
         }
         try await app.runService()
-        lock?.release()
     }
 }

@@ -66,6 +66,8 @@ import Testing
         ("person code=P name=p role=community_admin phone=12ab", 1, "phone", "is not an 11-digit mobile"),
         ("task code=T title=t points=1 slots=1 deadline=2026-02-30", 1, "deadline", "is not a date written YYYY-MM-DD"),
         ("task code=T title=t points=1 slots=1 deadline=2026-02-20 photo=maybe", 1, "photo", "'maybe' is not yes or no"),
+        ("building code=1 grid=G units=1 floors=1 x=3", 1, "y", "needs both x and y"),
+        ("building code=1 grid=G units=1 floors=1 x=3 y=4\nbuilding code=2 grid=G units=1 floors=1 x=3 y=4", 2, "x", "building '1' already stands at x=3 y=4"),
         ("just-a-word-and garbage", 1, nil, "'garbage' is not a key=value field"),
     ] as [(String, Int, String?, String)])
     func malformedSeedsNameTheLineAndField(text: String, line: Int, field: String?, message: String) {

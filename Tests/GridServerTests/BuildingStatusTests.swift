@@ -19,6 +19,10 @@ import Testing
             try await loop.say(client, "resident.wangfang", in: "building-3", "3号楼2单元502电梯停了，有人被困，电话13812345678", name: "王芳")
             try await loop.say(client, "resident.liqiang", in: "building-3", "3号楼1单元楼道灯坏了", name: "李强")
             try await loop.say(client, "resident.chenlei", in: "building-12", "12号楼门口垃圾没人清")
+            // About a person, not the building: never listed in the group.
+            try await loop.say(client, "resident.liqiang", in: "building-3", "3号楼2单元的独居老人好几天没出门了，麻烦社区去看看", name: "李强")
+            let welfare = try #require(try await loop.services.store.workOrder(id: 4))
+            #expect(BuildingStatus.private.contains(welfare.category), "\(welfare.category)")
             try await loop.say(client, "worker01", in: "staff-g01", "收到 #1")
             _ = try await loop.newMessages()
 
@@ -29,6 +33,7 @@ import Testing
                 #expect(answer.contains("#1 电梯（2单元） · 紧急 · 已签收") && answer.contains("#2 "), "\(answer)")
                 for personal in ["502", "13812345678", "王芳", "李强", "被困"] { #expect(!answer.contains(personal), "\(personal) in \(answer)") }
                 #expect(!answer.contains("#3"), "another building's report is not listed")
+                #expect(!answer.contains("#4") && !answer.contains(welfare.category.chineseName), "a report about a person is not listed")
             }
             // Not a question about the building: a report still is a report, and chat is chat.
             try await loop.say(client, "resident.zhangxiuying", in: "building-3", "楼里有什么事都不管，3号楼水管漏水了")

@@ -69,6 +69,10 @@ import Testing
             _ = try await loop.newMessages()
             loop.clock.advance(600)
 
+            // Only its handlers (or those above them) split it.
+            try await loop.say(client, "worker05", in: "staff-g05", "拆分 #2")
+            #expect(try await loop.newMessages().texts(in: "staff-g05").first?.contains("未执行") == true)
+            #expect(try await store.workOrder(id: 2)?.status == .merged)
             try await loop.say(client, "worker01", in: "staff-g01", "拆分 #2")
             var queued = try await loop.newMessages()
             let answers = queued.texts(in: "staff-g01")

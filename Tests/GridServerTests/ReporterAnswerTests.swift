@@ -47,6 +47,9 @@ import Testing
             #expect(try await loop.newMessages().texts(in: "community") == ["已补充到 #1，位置：5号楼。"])
             #expect(try await loop.services.store.workOrder(id: 1)?.assigneeGrid == "G02")
 
+            // Another problem quoting it is a new report, not a supplement.
+            try await loop.say(client, Self.resident, in: "community", "另外7号楼门口垃圾堆了好几天没人清，臭死了", quoting: question)
+            #expect(try await loop.newMessages().texts(in: "community").first?.contains("#2") == true)
             // A bare thank-you quoting it is not an answer, and no one else's reply is.
             try await loop.say(client, Self.resident, in: "community", "好的谢谢", quoting: question)
             try await loop.say(client, "resident.wangfang", in: "community", "8号楼也是", quoting: question)

@@ -28,6 +28,12 @@ import Testing
             // Possible reports kept for staff stay whole while they wait.
             try await loop.say(client, "resident.zhangxiuying", in: "building-3", "电梯那个事", name: "张秀英")
             let waiting = try #require(try await loop.lastMessage())
+            // What GridBot said about all that is delivered (a reply still queued is never cleared).
+            try await loop.deliver()
+            let said = try await loop.services.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM outbound_messages WHERE state = 'sent'").first(decodingColumn: "n", as: Int.self) ?? 0
+            }
+            #expect(said > 5)
 
             loop.clock.advance(170 * 86_400)
             // Recent chat, and a message not yet processed: both kept.
@@ -42,7 +48,7 @@ import Testing
             let due = try await store.retentionDue(before: cutoff)
             // The cat chat and the three staff commands are cleared; the report's message and the
             // waiting candidate are not (the report is masked instead).
-            #expect(due == RetentionCounts(messagesCleared: 4, reportsMasked: 1), "\(due)")
+            #expect(due == RetentionCounts(messagesCleared: 4, reportsMasked: 1, repliesCleared: said), "\(due)")
 
             let retention = RetentionWatcher(store: store, retain: 180 * 86_400, logger: loop.services.logger, now: loop.clock.now)
             #expect(try await retention.applyDue() == due, "a run removes exactly what the dry run said")
@@ -67,6 +73,10 @@ import Testing
             #expect(masked.category == closed.category && masked.location == closed.location && masked.status == .closed && masked.closedAt == closed.closedAt)
             #expect(try await store.timeline(reportID: 1).allSatisfy { !($0.note ?? "").contains("13900001111") })
             #expect(try await store.reporters(reportID: 1).allSatisfy { $0.name == nil })
+            let leftText = try await loop.services.database.withConnection { db in
+                try await db.raw("SELECT COUNT(*) AS n FROM outbound_messages WHERE state = 'sent' AND text <> ''").first(decodingColumn: "n", as: Int.self) ?? 0
+            }
+            #expect(leftText == 0, "what was said before the cut-off keeps no text")
             #expect(try await store.verifyLedger().isSound)
         }
     }

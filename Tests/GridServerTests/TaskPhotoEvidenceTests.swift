@@ -58,6 +58,22 @@ import Testing
         }
     }
 
+    @Test func aWithdrawalDropsTheHeldCompletion() async throws {
+        let loop = try await LoopHarness(.sqlite)
+        try await loop.run { loop, client in
+            try await loop.say(client, "worker01", in: "staff-g01", "发布任务 清理3号楼楼道小广告 10分 2人 周五前 需拍照")
+            try await loop.say(client, "resident.wangfang", in: "building-3", "报名 T4")
+            try await loop.say(client, "resident.wangfang", in: "building-3", "完成 T4 清理了")
+            try await loop.say(client, "resident.wangfang", in: "building-3", "取消报名 T4")
+            try await loop.say(client, "resident.wangfang", in: "building-3", "报名 T4")
+            _ = try await loop.newMessages()
+            // Signed up afresh: a photo of the stairwell is just a photo until they say 完成 again.
+            try await loop.say(client, "resident.wangfang", in: "building-3", "", attachments: ["photo-1"])
+            #expect(try await loop.newMessages().texts(in: "staff-g01").isEmpty)
+            #expect(try await loop.services.store.readingPoints { tx in try await tx.enrolment(task: "T4", person: "R1") }?.status == .signedUp)
+        }
+    }
+
     @Test func aTaskThatAsksForNoPhotoCompletesWithout() async throws {
         let loop = try await LoopHarness(.sqlite)
         try await loop.run { loop, client in

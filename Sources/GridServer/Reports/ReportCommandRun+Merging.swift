@@ -78,8 +78,18 @@ extension ReportCommandRun {
     /// dispatched, or one merged before merges were recorded this way, is dispatched anew.
     mutating func split() async throws -> String {
         guard let target = order.mergedInto else { throw refusal(.reportNeverMerged) }
-        let prior = try await tx.timeline(reportID: id).last { $0.action == "merged_into" }?.fromStatus
-        let ended = try await tx.stages(reportID: id, openOnly: false).filter { $0.outcome == "merged" }
+        // Like a merge, only its handlers or those above them (of it or of the report it joined).
+        if !(actor.isAssignee || actor.supervises) {
+            let joined = try await tx.workOrder(id: target, lock: false)
+            let targetActor = joined.map { ReportAccess.actor(person, senderID: sender.senderID, on: directory.assignment(of: $0)) }
+            guard targetActor?.isAssignee == true || targetActor?.supervises == true else { throw refusal(.reportNotYours, [:], .forbidden) }
+        }
+        let merge = try await tx.timeline(reportID: id).last { $0.action == "merged_into" }
+        let prior = merge?.fromStatus
+        // The stages this merge ended (not those of an earlier merge that a split dispatched anew).
+        let ended = try await tx.stages(reportID: id, openOnly: false).filter { stage in
+            stage.outcome == "merged" && merge.map { stage.endedAt == $0.at } == true
+        }
         _ = try apply(.split(restoring: prior ?? .assigned))
         order.mergedInto = nil
         let leaving = try await tx.detachReporters(from: target, origin: id)

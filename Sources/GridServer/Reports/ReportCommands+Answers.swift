@@ -12,18 +12,22 @@ extension ReportCommands {
     /// The supplement a message stands for when it answers GridBot about a report, or nil:
     /// - a reply quoting GridBot's message about a report, from one of that report's reporters
     ///   (a bare 好的 or 谢谢 is not an answer);
-    /// - the reporter's next message in the chat within `answerWindow` that names a building,
-    ///   while their report still names none, unless its words report another problem (that is
-    ///   a new report).
+    /// - a message of the reporter's in that chat within `answerWindow` of the report that names
+    ///   a building, while the report still names none (the newest such report), unless its
+    ///   words report another problem (that is a new report).
+    /// A reply quoting GridBot about a closed or merged report, or one reporting another
+    /// problem, is an ordinary message.
     func answer(in message: InboundMessage, now: Date) async throws -> ChatCommand? {
         let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
         let place = parser.location(in: text)
         if let quoted = message.quotedMessageID,
-           let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted) {
+           let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted),
+           let report = try await store.workOrder(id: id), report.status.isOpen {
             let reporters = try await store.reporters(reportID: id)
             guard reporters.contains(where: { $0.platform == message.platform && $0.userID == message.senderID }) else { return nil }
-            guard place.building != nil || parser.parse(text, groupBuilding: nil).intent != .chat else { return nil }
+            let parse = parser.parse(text, groupBuilding: nil)
+            guard place.building != nil || parse.intent != .chat, !reportsAnotherProblem(parse, than: report.category) else { return nil }
             return ChatCommand(verb: .supplement, reportIDs: [id], note: text)
         }
         // In a building's chat every report takes the chat's building, so none there awaits one.
@@ -32,18 +36,22 @@ extension ReportCommands {
               let pending = try await store.reportAwaitingBuilding(platform: message.platform, userID: message.senderID, botCode: message.botCode,
                                                                    chatID: message.chatID, since: now.addingTimeInterval(-Self.answerWindow))
         else { return nil }
-        // Only words that name a problem make it a new report: a bare place (`33号楼1单元`) can
-        // still be guessed a category by the model, and is the answer all the same.
-        let parse = parser.parse(text, groupBuilding: nil)
+        if reportsAnotherProblem(parser.parse(text, groupBuilding: nil), than: pending.category) { return nil }
+        return ChatCommand(verb: .supplement, reportIDs: [pending.id], note: text)
+    }
+
+    /// Whether a parse reports a problem other than `category`. Only words that name a problem
+    /// count: a bare place (`33号楼1单元`) can still be guessed a category by the model, and is
+    /// an answer all the same.
+    private func reportsAnotherProblem(_ parse: MessageParse, than category: ReportCategory) -> Bool {
         let namesAProblem = parse.cues.contains { cue in
             guard !cue.negated else { return false }
             switch cue.feature {
-            case .category(let category): return category != pending.category
+            case .category(let named): return named != category
             case .problem: return true
             default: return false
             }
         }
-        if parse.intent == .report, parse.category != pending.category, namesAProblem { return nil }
-        return ChatCommand(verb: .supplement, reportIDs: [pending.id], note: text)
+        return parse.intent == .report && parse.category != category && namesAProblem
     }
 }

@@ -113,7 +113,10 @@ public struct TriageDesk: Sendable {
     /// Promotes a stored message from the console, with the category, urgency and building the
     /// form chose (nil keeps the guess). `key` is the form's one-time key.
     public func promote(messageID: Int64, by person: Person, category: ReportCategory?, urgency: Urgency?, building: String?, key: String, now: Date) async throws -> ConsoleResult {
-        guard let target = try await store.storedMessage(id: messageID) else { return .refused(replies.line(.triageNoMessage)) }
+        guard let target = try await store.storedMessage(id: messageID), !target.message.text.isEmpty else {
+            // A message retention has cleared has nothing left to report.
+            return .refused(replies.line(.triageNoMessage))
+        }
         let directory = try await store.directory()
         var guess = try await guess(for: target, directory: directory, now: now)
         guard ReportScope.of(person, in: directory).contains(guess.assignment(in: directory)), person.role != .departmentStaff else {

@@ -33,9 +33,19 @@ struct GridMapController: Sendable {
 
     /// The map over the person's buildings and open reports, and those reports.
     private func draw(_ staff: Console.Staff) async throws -> (GridMap, [ReportSummary]) {
-        let scopeGrids = staff.scope.gridCodes
-        let buildings = try await store.buildings().filter { building in scopeGrids.map { $0.contains(building.gridCode) } ?? true }
         let open = try await store.reports(ReportFilter(scope: staff.scope, statuses: ReportStatus.allCases.filter(\.isOpen), limit: 5_000)).rows
+        let all = try await store.buildings()
+        let buildings: [Building]
+        switch staff.scope {
+        case .everything: buildings = all
+        case .grids(let codes): buildings = all.filter { codes.contains($0.gridCode) }
+        case .building(let code): buildings = all.filter { $0.code == code }
+        case .department:
+            // A department's map is the buildings its open reports are in.
+            let named = Set(open.compactMap(\.order.location.building))
+            buildings = all.filter { named.contains($0.code) }
+        case .nothing: buildings = []
+        }
         return (GridMap(buildings: buildings, open: open, directory: staff.directory, now: console.now()), open)
     }
 
