@@ -73,48 +73,38 @@ extension SQLStore {
     /// more to do until time moves on.
     @discardableResult
     public func applyRetention(before cutoff: Date, at now: Date, batch: Int = 50) async throws -> RetentionCounts {
-        var done = RetentionCounts()
+        let stamp = WorkOrderTransaction.ms(now)
+        let messages = try await inBatches(of: batch, "SELECT m.id AS id " + Self.clearableMessages(before: cutoff) + " ORDER BY m.id") { id, db in
+            try await db.raw("""
+                UPDATE inbound_messages SET text = '', sender_name = NULL, sender_id = '', attachments = '[]', reply_url = NULL,
+                    quoted_message_id = NULL, purged_at = \(bind: stamp)
+                WHERE id = \(bind: id)
+                """).run()
+        }
+        let reports = try await inBatches(of: batch, "SELECT id " + Self.maskableReports(before: cutoff) + " ORDER BY id") { id, db in
+            try await Self.mask(report: id, db: db, at: now)
+        }
+        let replies = try await inBatches(of: batch, "SELECT id " + Self.clearableReplies(before: cutoff) + " ORDER BY id") { id, db in
+            try await db.raw("UPDATE outbound_messages SET text = '', reply_to = NULL, reply_url = NULL, purged_at = \(bind: stamp) WHERE id = \(bind: id)").run()
+        }
+        return RetentionCounts(messagesCleared: messages, reportsMasked: reports, repliesCleared: replies)
+    }
+
+    /// Runs `change` on every row `select` finds (its `id`), `size` rows a transaction, until
+    /// none is left; returns how many it changed. Each change makes its row leave `select`.
+    private func inBatches(
+        of size: Int, _ select: SQLQueryString, _ change: @escaping @Sendable (Int64, any SQLDatabase) async throws -> Void
+    ) async throws -> Int {
+        var total = 0
         while true {
-            let cleared = try await database.withTransaction { db in
-                let ids = try await db.raw("SELECT m.id AS id " + Self.clearableMessages(before: cutoff) + " ORDER BY m.id LIMIT \(unsafeRaw: String(batch))")
-                    .all().map { try $0.decode(column: "id", as: Int64.self) }
-                for id in ids {
-                    try await db.raw("""
-                        UPDATE inbound_messages SET text = '', sender_name = NULL, sender_id = '', attachments = '[]', reply_url = NULL,
-                            quoted_message_id = NULL, purged_at = \(bind: WorkOrderTransaction.ms(now))
-                        WHERE id = \(bind: id)
-                        """).run()
-                }
+            let changed = try await database.withTransaction { db in
+                let ids = try await db.raw(select + " LIMIT \(unsafeRaw: String(size))").all().map { try $0.decode(column: "id", as: Int64.self) }
+                for id in ids { try await change(id, db) }
                 return ids.count
             }
-            done.messagesCleared += cleared
-            if cleared < batch { break }
+            total += changed
+            if changed < size { return total }
         }
-        while true {
-            let masked = try await database.withTransaction { db in
-                let ids = try await db.raw("SELECT id " + Self.maskableReports(before: cutoff) + " ORDER BY id LIMIT \(unsafeRaw: String(batch))")
-                    .all().map { try $0.decode(column: "id", as: Int64.self) }
-                for id in ids { try await Self.mask(report: id, db: db, at: now) }
-                return ids.count
-            }
-            done.reportsMasked += masked
-            if masked < batch { break }
-        }
-        while true {
-            let cleared = try await database.withTransaction { db in
-                let ids = try await db.raw("SELECT id " + Self.clearableReplies(before: cutoff) + " ORDER BY id LIMIT \(unsafeRaw: String(batch))")
-                    .all().map { try $0.decode(column: "id", as: Int64.self) }
-                for id in ids {
-                    try await db.raw("""
-                        UPDATE outbound_messages SET text = '', reply_to = NULL, reply_url = NULL, purged_at = \(bind: WorkOrderTransaction.ms(now)) WHERE id = \(bind: id)
-                        """).run()
-                }
-                return ids.count
-            }
-            done.repliesCleared += cleared
-            if cleared < batch { break }
-        }
-        return done
     }
 
     /// Masks one closed report: its text, the text of its message and of the duplicates that
