@@ -20,19 +20,18 @@ extension ReportCommands {
     func answer(in message: InboundMessage, now: Date) async throws -> ChatCommand? {
         let text = message.text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return nil }
-        let place = parser.location(in: text)
         if let quoted = message.quotedMessageID,
            let id = try await store.reportForCard(botCode: message.botCode, chatID: message.chatID, platformMessageID: quoted),
            let report = try await store.workOrder(id: id), report.status.isOpen {
             let reporters = try await store.reporters(reportID: id)
             guard reporters.contains(where: { $0.platform == message.platform && $0.userID == message.senderID }) else { return nil }
             let parse = parser.parse(text, groupBuilding: nil)
-            guard place.building != nil || parse.intent != .chat, !reportsAnotherProblem(parse, than: report.category) else { return nil }
+            guard parse.intent != .chat || parser.location(in: text).building != nil, !reportsAnotherProblem(parse, than: report.category) else { return nil }
             return ChatCommand(verb: .supplement, reportIDs: [id], note: text)
         }
         // In a building's chat every report takes the chat's building, so none there awaits one.
         if let chat = store.lastReadDirectory()?.chatGroup(botCode: message.botCode, chatID: message.chatID), chat.kind == .building { return nil }
-        guard place.building != nil,
+        guard parser.location(in: text).building != nil,
               let pending = try await store.reportAwaitingBuilding(platform: message.platform, userID: message.senderID, botCode: message.botCode,
                                                                    chatID: message.chatID, since: now.addingTimeInterval(-Self.answerWindow))
         else { return nil }
