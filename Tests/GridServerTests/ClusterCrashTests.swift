@@ -56,7 +56,6 @@ import FoundationNetworking
         let location = try await TestBackend.postgres.makeLocation()
         guard case .postgres(let url) = location else { return }
         let services = try await TestServices.demo(.postgres) { $0.database = location }
-        let store = services.store
         let settings = #"{"reply_url":"http://127.0.0.1:\#(gateway.port)/reply","secret":"\#(GatewaySigning.demoSecret)"}"#
         try await services.database.withConnection { db in
             try await db.raw("UPDATE bots SET settings = \(bind: settings) WHERE code = 'demo'").run()

@@ -70,8 +70,9 @@ import Testing
             }
             // A transfer names no department until one is chosen.
             #expect(page.text.contains(#"<select name="target" aria-label="派往" required><option value="" selected disabled>请选择</option>"#))
+            let pageCSRF = try #require(Browser.csrf(in: page))
             let emptyTarget = try await worker.post("/reports/1/actions", form: ["verb": "transfer", "key": "transfer-key-000001", "note": "不归我们"],
-                                                    csrf: try #require(Browser.csrf(in: page)))
+                                                    csrf: pageCSRF)
             #expect(emptyTarget.status == .conflict)
             #expect(emptyTarget.text.contains("请写明派往的部门或网格"))
             #expect(try await loop.services.store.workOrder(id: 1)?.status == .assigned, "nothing changed")
