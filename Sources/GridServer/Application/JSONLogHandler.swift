@@ -36,10 +36,11 @@ public struct JSONLogHandler: LogHandler {
 
     static let reserved: Set<String> = ["time", "level", "label", "message", "source"]
 
+    /// One format style for every line (a value, so no formatter is built per entry).
+    static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return formatter.string(from: date)
+        timeStyle.format(date)
     }
 
     /// Writes a line to standard error in one call, so lines from different tasks never interleave.

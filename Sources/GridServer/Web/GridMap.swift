@@ -73,18 +73,18 @@ struct GridMap: Sendable {
             if let due = summary.dueAt, due < now { entry.overdue = true }
             state[code] = entry
         }
+        func spot(_ building: Building, x: Int, y: Int) -> Spot {
+            let entry = state[building.code] ?? (.clear, 0, false)
+            return Spot(building: building, x: x, y: y, state: entry.state, open: entry.open, overdue: entry.overdue)
+        }
         let placed = buildings.filter { $0.planX != nil && $0.planY != nil }
         var nextRow = (placed.compactMap(\.planY).max() ?? -2) + 2
-        var spots = placed.map { building in
-            Spot(building: building, x: building.planX ?? 0, y: building.planY ?? 0, state: state[building.code]?.state ?? .clear,
-                 open: state[building.code]?.open ?? 0, overdue: state[building.code]?.overdue ?? false)
-        }
+        var spots = placed.map { spot($0, x: $0.planX ?? 0, y: $0.planY ?? 0) }
         // The rest: each grid's buildings in a row of at most six, a grid a row.
         let unplaced = Dictionary(grouping: buildings.filter { $0.planX == nil || $0.planY == nil }, by: \.gridCode)
         for gridCode in unplaced.keys.sorted() {
             for (index, building) in (unplaced[gridCode] ?? []).enumerated() {
-                spots.append(Spot(building: building, x: index % 6, y: nextRow + index / 6, state: state[building.code]?.state ?? .clear,
-                                  open: state[building.code]?.open ?? 0, overdue: state[building.code]?.overdue ?? false))
+                spots.append(spot(building, x: index % 6, y: nextRow + index / 6))
             }
             nextRow += ((unplaced[gridCode]?.count ?? 1) + 5) / 6 + 1
         }
