@@ -171,8 +171,13 @@ try {
   // in its own box and the page stays as wide as the screen; then the same at a desk's width.
   const mapFits = { expression: `document.documentElement.scrollWidth <= innerWidth`, what: "the map page is wider than the screen" };
   await step("06b-map-phone", { url: "/map", expect: "#map svg a[data-building='3'][data-state='emergency']", check: mapFits });
+  // The care register: the emergency in 3号楼2单元 asked for a check on 王秀兰, listed with its button.
+  const careFits = { expression: `document.documentElement.scrollWidth <= innerWidth`, what: "the care page is wider than the screen" };
+  await step("06d-care-phone", { url: "/care", expect: "#checks form[action='/care/visits'] button", check: careFits });
   await send("Emulation.setDeviceMetricsOverride", { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
   await step("06c-map-desktop", { url: "/map?building=3", expect: "#building a[href='/reports/1']", check: mapFits });
+  await step("06e-care-desktop", { url: "/care", expect: "#register table#care td", check: careFits });
+  await step("06f-care-visited", { action: submit("#checks form[action='/care/visits']"), expect: "p.ok" });
   await send("Emulation.setDeviceMetricsOverride", { width: 412, height: 900, deviceScaleFactor: 1, mobile: true });
   await step("07-admin", { url: "/admin", expect: "table#change-log" });
   await step("08-routing-saved", {

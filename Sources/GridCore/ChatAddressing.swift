@@ -30,6 +30,21 @@ extension CommunityDirectory {
     }
 }
 
+extension CommunityDirectory {
+    /// A message to one person alone, unprompted: through the first of their chat accounts that
+    /// a bot of the community can message privately; nil when none can (a WeCom AI bot, or no
+    /// account at all).
+    public func privately(_ text: String, to person: Person) -> OutboundMessage? {
+        // A channel's bot (Open311) is no chat at all.
+        let capable = bots.values.filter { $0.canMessagePrivately && $0.settings["channel"] == nil }.sorted { $0.code < $1.code }
+        for identity in person.identities {
+            guard let bot = capable.first(where: { $0.platform == identity.platform }) else { continue }
+            return OutboundMessage(platform: bot.platform, botCode: bot.code, chatID: identity.userID, text: text, recipient: identity.userID)
+        }
+        return nil
+    }
+}
+
 extension ChatContact {
     /// A message to this person, in the chat they wrote from.
     public func outbound(_ text: String) -> OutboundMessage {

@@ -35,6 +35,7 @@ struct SeedParser {
             )
         }
         try checkGridNesting()
+        try checkCareWorkers()
         return seed
     }
 
@@ -52,6 +53,17 @@ struct SeedParser {
                 }
                 current = parents[code] ?? nil
             }
+        }
+    }
+
+    /// A care record's worker is someone who visits: a grid worker or a building head.
+    private func checkCareWorkers() throws(SeedError) {
+        let roles = Dictionary(seed.people.map { ($0.code, $0.role) }, uniquingKeysWith: { first, _ in first })
+        for record in seed.care {
+            guard let worker = record.workerCode, let role = roles[worker], role != .gridWorker, role != .buildingHead else { continue }
+            throw SeedError(
+                file: fileName, line: definedAt["care"]?[record.code] ?? 0, field: "worker",
+                message: "'\(worker)' is a \(role.rawValue); the worker who checks on a household is a grid_worker or building_head")
         }
     }
 
@@ -219,10 +231,20 @@ struct SeedParser {
             guard login.password.count >= 8 else { throw fields.error("password", "a password needs at least 8 characters") }
             try define("login", login.personCode, record.line)
             seed.logins.append(login)
+        case "care":
+            let care = CareRecord(
+                code: try fields.required("code"),
+                buildingCode: try fields.reference("building", kind: "building", into: &references),
+                unit: try fields.optional("unit"), room: try fields.optional("room"),
+                category: try fields.enumeration("category", CareCategory.self), name: try fields.required("name"),
+                contact: try fields.optional("contact"), note: try fields.optional("note"),
+                workerCode: try fields.optionalReference("worker", kind: "person", into: &references))
+            try define("care", care.code, record.line)
+            seed.care.append(care)
         default:
             throw SeedError(
                 file: fileName, line: record.line, field: nil,
-                message: "unknown record kind '\(record.kind)'; expected one of street, community, grid, building, household, department, person, bot, group, route, merchant, offer, task, login")
+                message: "unknown record kind '\(record.kind)'; expected one of street, community, grid, building, household, department, person, bot, group, route, merchant, offer, task, login, care")
         }
         try fields.finish()
     }

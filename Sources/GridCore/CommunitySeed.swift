@@ -27,6 +27,8 @@ public struct CommunitySeed: Sendable, Equatable {
     public var tasks: [VolunteerTask] = []
     /// Sign-in passwords for the demo (`login person=MA1 password=…`); hashed when loaded.
     public var logins: [SeedLogin] = []
+    /// The care register's households (`care code=… building=… category=elderly_alone name=…`).
+    public var care: [CareRecord] = []
 
     public init() {}
 

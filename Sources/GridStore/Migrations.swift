@@ -164,6 +164,7 @@ public struct Migrator: Sendable {
             try await db.alter(table: "buildings").column("plan_x", type: .bigint).run()
             try await db.alter(table: "buildings").column("plan_y", type: .bigint).run()
         }),
+        Migration(version: 22, name: "care_register", apply: CareSchema.create),
     ]
 
     let database: GridDatabase
@@ -626,6 +627,41 @@ enum PointsSchema {
             .column("name", type: .text, .primaryKey(autoIncrement: false))
             .column("value", type: .text, .notNull)
             .run()
+    }
+}
+
+/// The care register and the checks reports ask for. Kept apart from the community's other
+/// tables: the directory (which every message reads) never holds it.
+enum CareSchema {
+    static func create(_ db: any SQLDatabase, _ backend: DatabaseBackend) async throws {
+        try await db.create(table: "care_register")
+            .column("code", type: .text, .primaryKey(autoIncrement: false))
+            .column("building_code", type: .text, .notNull, .references("buildings", "code"))
+            .column("unit", type: .text)
+            .column("room", type: .text)
+            .column("category", type: .text, .notNull)
+            .column("name", type: .text, .notNull)
+            .column("contact", type: .text)
+            .column("note", type: .text)
+            .column("worker_code", type: .text, .references("people", "code"))
+            .column("updated_at", type: .bigint, .notNull)
+            .run()
+        try await db.create(index: "care_register_building").on("care_register").column("building_code").run()
+        // One row for each household a report asked someone to check on.
+        try await db.create(table: "care_checks")
+            .column("report_id", type: .bigint, .notNull, .references("reports", "id"))
+            .column("care_code", type: .text, .notNull, .references("care_register", "code"))
+            // Who was asked, comma-separated person codes.
+            .column("asked", type: .text, .notNull)
+            .column("requested_at", type: .bigint, .notNull)
+            // When the grid head was alerted at once (an emergency).
+            .column("alerted_at", type: .bigint)
+            .column("visited_at", type: .bigint)
+            .column("visited_by", type: .text)
+            .column("visit_note", type: .text)
+            .primaryKey("report_id", "care_code")
+            .run()
+        try await db.create(index: "care_checks_care").on("care_checks").column("care_code").run()
     }
 }
 

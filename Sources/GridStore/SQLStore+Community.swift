@@ -129,6 +129,11 @@ extension SQLStore {
                     "deadline": task.deadline, "building_code": task.buildingCode, "photo_required": task.photoRequired ? 1 : 0,
                 ])
             }
+            // The care register's records: what the file says wins; records added on the care
+            // page stay. When a record was first written is kept.
+            for record in seed.care {
+                try await upsert(db, "care_register", key: ["code"], Self.careRow(record, at: opened), insertOnly: ["updated_at"])
+            }
         }
     }
 

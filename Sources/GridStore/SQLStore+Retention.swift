@@ -133,6 +133,7 @@ extension SQLStore {
             }
         }
         try await db.raw("UPDATE report_reporters SET name = NULL, reply_url = NULL WHERE report_id = \(bind: id)").run()
+        try await db.raw("UPDATE care_checks SET visit_note = NULL WHERE report_id = \(bind: id)").run()
     }
 
     private static func maskMessage(where condition: SQLQueryString, _ masked: (String) -> String, db: any SQLDatabase, at now: Date) async throws {

@@ -70,10 +70,11 @@ import Testing
             let final = try #require(try await loop.services.store.workOrder(id: 1))
             #expect(final.status == .closed)
             #expect(final.rated)
-            #expect(try await loop.timeline(1) == ["received", "assign", "acknowledge", "resolve", "verify", "close", "rate"])
+            // A lift out in 2单元, where 王秀兰 of the care register lives: her worker was asked to check on her.
+            #expect(try await loop.timeline(1) == ["received", "assign", "care_check", "acknowledge", "resolve", "verify", "close", "rate"])
             let events = try await loop.services.store.timeline(reportID: 1)
-            #expect(events[2].actorName == "潘红梅" && events[2].actorRole == "grid_worker")
-            #expect(events[4].actorCode == "GH1")
+            #expect(events[3].actorName == "潘红梅" && events[3].actorRole == "grid_worker")
+            #expect(events[5].actorCode == "GH1")
             let stages = try await loop.services.store.stages(reportID: 1)
             #expect(final.urgency != .emergency)
             #expect(stages.count == 2)
@@ -316,7 +317,8 @@ import Testing
                 #expect(replies.first?.contains(item.says) == true, "\(item.text) → \(replies)")
             }
             #expect(try await loop.services.store.workOrder(id: 1)?.status == .assigned)
-            #expect(try await loop.timeline(1) == ["received", "assign"])
+            // A blocked fire exit in 1单元, where a wheelchair user of the care register lives.
+            #expect(try await loop.timeline(1) == ["received", "assign", "care_check"])
             // A resident saying 收到 without a number is only chatting.
             try await loop.say(client, Self.resident, in: "building-3", "收到，谢谢")
             #expect(try await loop.newMessages().isEmpty)

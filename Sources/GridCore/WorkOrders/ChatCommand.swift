@@ -8,6 +8,8 @@ public enum CommandVerb: String, CaseIterable, Sendable, Hashable {
     case promote, dismiss
     /// 改类, 改级, 改址: staff correct a report's category, urgency or place.
     case recategorise, reprioritise, relocate
+    /// 已探访: the households on the care register a report asked about were checked on.
+    case visited
 }
 
 /// A command found in a chat message: `收到 #12`, `转办 #12 物业 原因…`, `合并 #12 #15`.

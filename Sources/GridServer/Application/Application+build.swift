@@ -190,6 +190,7 @@ func buildRouter(_ services: GridBotServices, work: BackgroundWork) -> Router<Gr
     let console = Console(store: services.store, sessions: sessions, pages: pages, now: services.now)
     DashboardController(console: console).addRoutes(to: router)
     GridMapController(console: console).addRoutes(to: router)
+    CareController(console: console, commands: services.reportCommands, onQueued: queued).addRoutes(to: router)
     ConsoleController(console: console, commands: services.reportCommands, onQueued: queued).addRoutes(to: router)
     TriageController(console: console, triage: services.triage, onQueued: queued).addRoutes(to: router)
     AdminController(console: console, tasks: tasks).addRoutes(to: router)

@@ -85,6 +85,7 @@ public enum ChatTemplate: String, CaseIterable, Sendable {
     case triageReminder = "chat/triage_reminder"
     case noticeAnswer = "chat/notice_answer"
     case buildingStatus = "chat/building_status"
+    case careCheck = "chat/care_check"
     case groupBound = "chat/group_bound"
     case bindRefused = "chat/bind_refused"
     case taskPosted = "chat/task_posted"

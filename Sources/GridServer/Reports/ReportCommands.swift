@@ -72,7 +72,16 @@ public struct ReportCommands: ChatCommandReader {
         var run = ReportCommandRun(command: command, person: person, sender: sender, order: order, directory: directory, tx: tx,
                                    dispatcher: dispatcher, parser: parser, keys: keys, now: now)
         defer { keys = run.keys }
-        switch command.verb {
+        let reply = try await carryOut(command.verb, &run, id: id)
+        // Whatever the command changed (a building named, a category or urgency corrected, a
+        // split) may reach households on the care register.
+        try await dispatcher.checkOnCare(run.order, directory: directory, tx: tx, keys: &run.keys, now: now)
+        return reply
+    }
+
+    /// One verb's method.
+    private func carryOut(_ verb: CommandVerb, _ run: inout ReportCommandRun, id: Int64) async throws -> String {
+        switch verb {
         case .acknowledge: return try await run.acknowledge()
         case .start: return try await run.start()
         case .resolve: return try await run.resolve()
@@ -88,6 +97,7 @@ public struct ReportCommands: ChatCommandReader {
         case .recategorise: return try await run.recategorise()
         case .reprioritise: return try await run.reprioritise()
         case .relocate: return try await run.relocate()
+        case .visited: return try await run.confirmVisit()
         case .promote, .dismiss:
             // Messages, not reports, are promoted or dismissed (TriageCommands).
             throw CommandRefusal(id, dispatcher.replies.line(.reportAlreadyReport, ["id": id]))

@@ -155,6 +155,7 @@ public struct ReportIntake: Sendable {
         if report.urgency == .emergency {
             try await dispatcher.alertCommunity(order, route: route, directory: directory, tx: tx, keys: &keys, now: now)
         }
+        try await dispatcher.checkOnCare(order, directory: directory, tx: tx, keys: &keys, now: now)
         if let promotion {
             let answer = replies.done(.intakePromoted, [
                 "id": id, "category": report.category.chineseName, "urgency": report.urgency.chineseName,

@@ -67,6 +67,7 @@ struct Console: Sendable {
         values["person"] = staff.person.name
         values["role"] = staff.person.role.chineseName
         values["admin"] = staff.isAdmin
+        values["care"] = !CareScope.of(staff.person, in: staff.directory).seesNothing
         return pages.page(template, values, for: request, status: status)
     }
 
@@ -281,6 +282,7 @@ struct ConsoleController: Sendable {
         "return": "退回", "verify": "核实", "close": "办结", "reopen": "重新办理", "merge": "合并", "merged_into": "并入", "split": "拆分",
         "rate": "评价", "supplement": "补充", "remind": "提醒", "escalate": "升级", "duplicate": "重复反映", "alert": "紧急通知",
         "promoted": "上报为工单", "recategorise": "更正类别", "reprioritise": "更正紧急程度", "relocate": "更正位置",
+        "care_check": "关爱探访", "care_alert": "关爱紧急通知", "care_visited": "已探访",
     ]
 
     private func reportPage(_ request: Request, _ staff: Console.Staff, _ order: WorkOrder, done: String? = nil, problem: String? = nil,
